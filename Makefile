@@ -1,0 +1,45 @@
+# Two commands for a new machine (Debian 12, Python >= 3.11):
+#   make run    install everything and start the console on its embedded demo
+#   make test   install everything and run the whole test suite
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SCREENSHOT ?= $(CURDIR)/artifacts/wall.png
+
+.PHONY: run test install install-system bench lint clean
+
+run: install
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  $(PY) main.py demo --screenshot "$(SCREENSHOT)"; \
+	else \
+	  echo "没有显示器：在虚拟显示 (Xvfb) 中运行；墙面截图写入 $(SCREENSHOT)"; \
+	  echo "no display: running under Xvfb; the wall screenshot goes to $(SCREENSHOT)"; \
+	  xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) main.py demo --screenshot "$(SCREENSHOT)"; \
+	fi
+
+test: install
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+install: install-system $(STAMP)
+
+install-system:
+	@bash installer/system-packages.sh
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "需要 Python 3.11 或更新版本 / Python >= 3.11 required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	@touch $(STAMP)
+
+bench: install
+	$(PY) main.py bench wall --streams 36 --seconds 20
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+clean:
+	rm -rf $(VENV) artifacts .pytest_cache

@@ -1,0 +1,131 @@
+"""Command line: no subcommand starts the console; subcommands for the demo, probing and benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+from desktop import paths
+from desktop.logging_setup import setup_logging
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="main.py", description="明厨亮灶监管工作台")
+    p.add_argument("-v", "--verbose", action="store_true", help="log INFO to stderr too")
+    gui = argparse.ArgumentParser(add_help=False)
+    gui.add_argument("--screenshot", type=Path, help="save a PNG of the window once every tile shows video")
+    gui.add_argument("--screenshot-timeout", type=float, default=20.0)
+    gui.add_argument("--quit-after-screenshot", action="store_true")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("gui", parents=[gui], help="start the console (default)")
+    d = sub.add_parser("demo", parents=[gui], help="start the demo RTSP server, load the demo station, open the console")
+    d.add_argument("--port", type=int, default=8554)
+    d.add_argument("--no-overlay", action="store_true", help="serve pre-encoded loops (no burnt-in clock)")
+    s = sub.add_parser("demo-server", help="serve N synthetic kitchen cameras over RTSP on 127.0.0.1")
+    s.add_argument("--streams", type=int, default=16)
+    s.add_argument("--port", type=int, default=8554)
+    s.add_argument("--no-overlay", action="store_true", help="pre-encoded loops, no burnt-in name/clock (cheap)")
+    pr = sub.add_parser("probe", help="open a stream and print codec, resolution and fps")
+    pr.add_argument("url")
+    pr.add_argument("--timeout", type=float, default=8.0)
+    b = sub.add_parser("bench", help="benchmarks (print one JSON line)")
+    bsub = b.add_subparsers(dest="bench", required=True)
+    bw = bsub.add_parser("wall", help="the real wall against the demo server, with bare ffmpeg as baseline")
+    bw.add_argument("--streams", type=int, default=36)
+    bw.add_argument("--seconds", type=float, default=20.0)
+    bw.add_argument("--no-baseline", action="store_true", help="skip the ffmpeg -f null baseline")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "gui"
+    setup_logging(paths.log_dir(), stderr_level=logging.INFO if args.verbose else logging.WARNING)
+    if command == "probe":
+        return _probe(args)
+    if command == "demo-server":
+        return _demo_server(args)
+    if command == "bench":
+        from desktop.bench.wall import run_wall_bench
+
+        print(json.dumps(run_wall_bench(args.streams, args.seconds, baseline=not args.no_baseline),
+                         ensure_ascii=False), flush=True)
+        return 0
+    from desktop.ui.app import GuiOptions, run_gui
+
+    options = GuiOptions(args.screenshot, args.screenshot_timeout, args.quit_after_screenshot)
+    if command == "demo":
+        return _demo(args, options)
+    return run_gui(options)
+
+
+def _probe(args) -> int:
+    from desktop.streaming.probe import probe
+
+    r = probe(args.url, args.timeout)
+    if r.ok:
+        print(f"{r.url}\n  编码 codec: {r.codec}\n  分辨率 resolution: {r.width}x{r.height}\n"
+              f"  帧率 fps: {r.fps:g}\n  打开用时 open: {r.open_seconds:.2f}s")
+        return 0
+    print(f"{r.url}\n  失败 failed: {r.reason.text} ({r.reason.name}) {r.detail}", file=sys.stderr)
+    return 1
+
+
+def _demo_server(args) -> int:
+    from desktop.demo.server import DemoServer, DemoServerError
+
+    server = DemoServer(streams=args.streams, port=args.port, overlay=not args.no_overlay,
+                        cache_dir=paths.cache_dir() / "demo")
+    try:
+        server.start()
+    except DemoServerError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"演示 RTSP 服务器已启动 / demo RTSP server running: {args.streams} cameras", flush=True)
+    print(f"  子码流 sub  640x360@15: {server.url(1)} … {server.url(args.streams)}")
+    print(f"  主码流 main 1280x720@15: {server.url(1, 'main')} …  (Ctrl-C to stop)", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while server.running:
+            time.sleep(0.5)
+        if server.pid is not None:
+            print("演示服务器意外退出 / demo server exited", file=sys.stderr)
+            return 1
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _demo(args, options) -> int:
+    from desktop.core.db import database_url, init_schema, make_engine
+    from desktop.demo.catalogue import demo_cameras
+    from desktop.demo.seed import seed_demo
+    from desktop.demo.server import DemoServer, DemoServerError
+    from desktop.ui.app import run_gui
+
+    count = len(demo_cameras())
+    server = DemoServer(streams=count, port=args.port, overlay=not args.no_overlay,
+                        cache_dir=paths.cache_dir() / "demo")
+    try:
+        server.start()
+    except DemoServerError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        engine = make_engine(database_url(paths.data_dir()))
+        init_schema(engine)
+        seed_demo(engine, server.host, server.port)
+        engine.dispose()
+        print(f"演示工作台：{count} 路摄像头，数据库 {paths.data_dir() / 'console.db'}", flush=True)
+        return run_gui(options)
+    finally:
+        server.stop()

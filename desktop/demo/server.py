@@ -1,0 +1,122 @@
+"""Start and stop the demo RTSP server (a child process on the system Python with GStreamer)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.demo.catalogue import base_area, demo_cameras
+from desktop.demo.scene import scene_file
+
+log = logging.getLogger(__name__)
+
+SCRIPT = Path(__file__).with_name("gst_rtsp_server.py")
+SUB_SIZE = (640, 360)
+MAIN_SIZE = (1280, 720)
+FPS = 15
+
+
+class DemoServerError(RuntimeError):
+    pass
+
+
+def system_python() -> str:
+    """The interpreter that has Debian's python3-gi (a virtualenv cannot pip-install it)."""
+    return os.environ.get("MINGCHU_GI_PYTHON", "/usr/bin/python3")
+
+
+@dataclass
+class DemoServer:
+    streams: int = 16
+    port: int = 8554  # 0 = any free port
+    host: str = "127.0.0.1"
+    overlay: bool = True  # burn camera name + wall clock in (re-encodes: ~4.5 % of a core a stream)
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "mingchu-demo")
+    _proc: subprocess.Popen | None = None
+
+    def url(self, index: int, variant: str = "sub") -> str:
+        """RTSP URL of camera `index` (1-based)."""
+        return f"rtsp://{self.host}:{self.port}/cam{index:02d}/{variant}"
+
+    def _config(self) -> dict:
+        mounts = []
+        for cam in demo_cameras(self.streams):
+            area = base_area(cam.area)
+            for variant, (w, h) in (("sub", SUB_SIZE), ("main", MAIN_SIZE)):
+                mounts.append({
+                    "path": f"/{cam.mount}/{variant}",
+                    "file": str(scene_file(self.cache_dir, area, w, h)),
+                    "overlay": self.overlay,
+                    "title": cam.title,
+                    "width": w,
+                    "height": h,
+                })
+        return {"host": self.host, "port": self.port, "fps": FPS, "mounts": mounts}
+
+    def start(self, timeout: float = 30.0) -> DemoServer:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        cfg_path = self.cache_dir / f"server-{os.getpid()}-{id(self)}.json"
+        cfg_path.write_text(json.dumps(self._config(), ensure_ascii=False), encoding="utf-8")
+        python = system_python()
+        if not Path(python).exists():
+            raise DemoServerError(f"找不到系统 Python {python}：演示服务器需要 Debian 软件包 python3-gi 和 "
+                                  "gir1.2-gst-rtsp-server-1.0（运行 make install-system）")
+        self._proc = subprocess.Popen([python, str(SCRIPT), str(cfg_path)], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+        line = self._read_line(timeout)
+        if not line.startswith("READY"):
+            err = self._proc.stderr.read() if self._proc.poll() is not None else ""
+            self.stop()
+            hint = ""
+            if "gi" in err and ("No module" in err or "Namespace" in err):
+                hint = "（缺少 python3-gi / gir1.2-gst-rtsp-server-1.0：运行 make install-system）"
+            raise DemoServerError(f"演示 RTSP 服务器未能启动{hint}: {line or err.strip()[-500:]}")
+        self.port = int(line.split()[1])
+        log.info("demo RTSP server: %d streams at rtsp://%s:%d/camNN/{sub,main}", self.streams, self.host, self.port)
+        return self
+
+    def _read_line(self, timeout: float) -> str:
+        assert self._proc is not None and self._proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self._proc.stdout], [], [], 0.2)
+            if ready:
+                return self._proc.stdout.readline().strip()
+            if self._proc.poll() is not None:
+                return ""
+        return "timeout"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,117 @@
+"""Start the GUI: Qt application, services, main window; ordered shutdown at the end."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from desktop import paths
+from desktop.core.db import database_url, init_schema, make_engine
+from desktop.core.wall_cameras import load_wall_cameras
+from desktop.services.status_recorder import StatusRecorder
+from desktop.services.stream_service import StreamService
+from desktop.services.task_runner import TaskRunner
+from desktop.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC")
+STYLE = Path(__file__).resolve().parents[2] / "resources" / "styles" / "console.qss"
+
+
+@dataclass
+class GuiOptions:
+    screenshot: Path | None = None  # write a PNG of the window once every tile shows a picture
+    screenshot_timeout: float = 20.0
+    quit_after_screenshot: bool = False
+    size: tuple[int, int] = (1600, 900)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("明厨亮灶监管工作台")
+    families = set(QFontDatabase.families())
+    family = next((f for f in CJK_FONTS if f in families), None)
+    if family:
+        font = QFont(family, 10)
+        app.setFont(font)
+    else:
+        log.warning("no CJK font found: Chinese text may show as boxes (install fonts-wqy-microhei)")
+    if STYLE.exists():
+        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    return app
+
+
+class Console:
+    """Owns the long-lived parts and shuts them down in order: streams → tasks → database."""
+
+    def __init__(self, options: GuiOptions) -> None:
+        self.options = options
+        self.engine = make_engine(database_url(paths.data_dir()))
+        init_schema(self.engine)
+        self.db = TaskRunner("db")
+        self.files = TaskRunner("files")
+        self.streams = StreamService()
+        self.recorder = StatusRecorder(self.streams, self.db, self.engine)
+        self.window = MainWindow(self.streams, self.files, paths.snapshot_dir())
+        self.window.resize(*options.size)
+        self._started = time.monotonic()
+
+    def start(self) -> None:
+        self.window.show()
+        self.window.statusBar().showMessage(self.window.tr("正在加载监控点……"))
+        self.db.submit(load_wall_cameras, self.engine, on_done=self._loaded, on_error=self._loaded)
+        if self.options.screenshot is not None:
+            self._shot_timer = QTimer(self.window, interval=500)
+            self._shot_timer.timeout.connect(self._maybe_screenshot)
+            self._shot_timer.start()
+
+    def _loaded(self, result) -> None:
+        if isinstance(result, BaseException):
+            self.window.statusBar().showMessage(self.window.tr("加载监控点失败：{0}").format(result))
+            return
+        self.window.set_cameras(result)
+        self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(result)), 5000)
+
+    def _maybe_screenshot(self) -> None:
+        wall = self.window.wall_page.wall
+        tiles = [i for i, s in enumerate(wall.sources()) if s is not None]
+        all_shown = bool(tiles) and all(wall.first_paint[i] is not None for i in tiles)
+        timed_out = time.monotonic() - self._started > self.options.screenshot_timeout
+        if not (all_shown or timed_out):
+            return
+        self._shot_timer.stop()
+        path = self.options.screenshot
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.window.grab().save(str(path))
+        shown = sum(1 for i in tiles if wall.first_paint[i] is not None)
+        print(f"墙面截图 / wall screenshot: {path} ({shown}/{len(tiles)} tiles showing video)", flush=True)
+        if self.options.quit_after_screenshot:
+            QApplication.instance().quit()
+
+    def shutdown(self) -> None:
+        self.window.wall_page.shutdown()
+        self.streams.shutdown(3.0)
+        self.files.shutdown(wait=True)
+        self.db.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def run_gui(options: GuiOptions) -> int:
+    app = make_application()
+    console = Console(options)
+    console.start()
+    try:
+        return app.exec()
+    finally:
+        console.shutdown()
