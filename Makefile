@@ -1,7 +1,9 @@
 # Two commands for a new machine (Debian 12, Python >= 3.11):
 #   make run    install everything and start the console on its embedded demo
 #   make test   install everything and run the whole test suite
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that actually runs and is >= 3.11 (pyenv shims may exist but not run).
+PYTHON ?= $(shell for p in python3.12 python3.11 python3 /usr/bin/python3; do \
+            $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { command -v $$p; break; }; done)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -27,7 +29,7 @@ install-system:
 	@bash installer/system-packages.sh
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	@test -n "$(PYTHON)" || \
 	  { echo "需要 Python 3.11 或更新版本 / Python >= 3.11 required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip

@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     gui.add_argument("--quit-after-screenshot", action="store_true")
     sub = p.add_subparsers(dest="command")
     sub.add_parser("gui", parents=[gui], help="start the console (default)")
-    d = sub.add_parser("demo", parents=[gui], help="start the demo RTSP server, load the demo station, open the console")
+    d = sub.add_parser("demo", parents=[gui], help="demo RTSP server + demo station + console")
     d.add_argument("--port", type=int, default=8554)
     d.add_argument("--no-overlay", action="store_true", help="serve pre-encoded loops (no burnt-in clock)")
     s = sub.add_parser("demo-server", help="serve N synthetic kitchen cameras over RTSP on 127.0.0.1")

@@ -97,7 +97,9 @@ def _draw_frame(static: np.ndarray, pal: ScenePalette, index: int, total: int) -
         cv2.circle(img, (x, y - int(18 * s)), int(17 * s), (150, 180, 220), -1)
         cv2.rectangle(img, (x - int(14 * s), y - int(52 * s)), (x + int(14 * s), y - int(32 * s)), (252, 252, 252), -1)
         arm = int(30 * s * math.sin(4 * phase + k))
-        cv2.line(img, (x + body_w // 2, y + int(20 * s)), (x + body_w // 2 + int(20 * s), y + int(50 * s) + arm), (245, 245, 245), max(2, int(8 * s)))
+        shoulder = (x + body_w // 2, y + int(20 * s))
+        hand = (shoulder[0] + int(20 * s), y + int(50 * s) + arm)
+        cv2.line(img, shoulder, hand, (245, 245, 245), max(2, int(8 * s)))
     return img
 
 

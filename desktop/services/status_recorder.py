@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject
 
 from desktop.core.wall_cameras import record_status
-from desktop.services.task_runner import TaskRunner
 from desktop.services.stream_service import StreamService
+from desktop.services.task_runner import TaskRunner
 from desktop.streaming.status import StreamState, StreamStatus
 from desktop.streaming.worker import StreamKey
 
@@ -34,4 +34,4 @@ class StatusRecorder(QObject):
             return
         self._online[key.camera_id] = online
         reason = "" if online else status.reason.text
-        self._db.submit(record_status, self._engine, key.camera_id, online, reason, datetime.now(timezone.utc))
+        self._db.submit(record_status, self._engine, key.camera_id, online, reason, datetime.now(UTC))
