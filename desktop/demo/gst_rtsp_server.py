@@ -7,6 +7,7 @@ has no `gi`, and Debian's python3-gi is not installable with pip. The parent pro
 (desktop.demo.server) writes the config and waits for the line "READY <port>" on stdout.
 
 Config: {"host": "127.0.0.1", "port": 8554, "fps": 15,
+         "auth": ["user", "password"] (optional),
          "mounts": [{"path": "/cam01/sub", "file": "...h264", "overlay": true,
                      "title": "摄像头名称", "width": 640, "height": 360}]}
 """
@@ -67,6 +68,23 @@ def _on_media_configure(_factory, media):
         parse.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, _fix_pts)
 
 
+def _install_auth(server, auth):
+    """Basic authentication for every mount when the config has "auth": [user, password]
+    (tests use it to check how refused credentials look on a tile)."""
+    if not auth:
+        return None
+    user, password = auth
+    rtsp_auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string("media.factory.role", "viewer")
+    rtsp_auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(rtsp_auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role("viewer", "media.factory.access", True)
+    permissions.add_permission_for_role("viewer", "media.factory.construct", True)
+    return permissions
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as fh:
         cfg = json.load(fh)
@@ -75,6 +93,7 @@ def main():
     server.set_address(cfg.get("host", "127.0.0.1"))
     server.set_service(str(cfg["port"]))
     mounts = server.get_mount_points()
+    permissions = _install_auth(server, cfg.get("auth"))
     pool = GstRtspServer.RTSPAddressPool()
     pool.add_range("127.0.0.1", "127.0.0.1", 50000, 60000, 0)
     for mount in cfg["mounts"]:
@@ -84,6 +103,8 @@ def main():
         factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP)
         factory.set_address_pool(pool)
         factory.connect("media-configure", _on_media_configure)
+        if permissions is not None:
+            factory.set_permissions(permissions)
         mounts.add_factory(mount["path"], factory)
     if server.attach(None) == 0:
         print(f"ERROR cannot listen on {cfg.get('host')}:{cfg['port']}", flush=True)

@@ -37,12 +37,14 @@ class DemoServer:
     port: int = 8554  # 0 = any free port
     host: str = "127.0.0.1"
     overlay: bool = True  # burn camera name + wall clock in (re-encodes: ~4.5 % of a core a stream)
+    credentials: tuple[str, str] | None = None  # require RTSP basic auth on every mount
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "mingchu-demo")
     _proc: subprocess.Popen | None = None
 
-    def url(self, index: int, variant: str = "sub") -> str:
-        """RTSP URL of camera `index` (1-based)."""
-        return f"rtsp://{self.host}:{self.port}/cam{index:02d}/{variant}"
+    def url(self, index: int, variant: str = "sub", credentials: tuple[str, str] | None = None) -> str:
+        """RTSP URL of camera `index` (1-based), with user:password@ when given."""
+        auth = f"{credentials[0]}:{credentials[1]}@" if credentials else ""
+        return f"rtsp://{auth}{self.host}:{self.port}/cam{index:02d}/{variant}"
 
     def _config(self) -> dict:
         mounts = []
@@ -57,7 +59,8 @@ class DemoServer:
                     "width": w,
                     "height": h,
                 })
-        return {"host": self.host, "port": self.port, "fps": FPS, "mounts": mounts}
+        return {"host": self.host, "port": self.port, "fps": FPS, "mounts": mounts,
+                "auth": list(self.credentials) if self.credentials else None}
 
     def start(self, timeout: float = 30.0) -> DemoServer:
         self.cache_dir.mkdir(parents=True, exist_ok=True)

@@ -10,10 +10,14 @@ from desktop.core.redact import redact_text
 from desktop.streaming.status import Reason
 
 
-def classify(exc: BaseException) -> tuple[Reason, str]:
-    """Return (reason, detail) with any credentials scrubbed from the detail."""
+def classify(exc: BaseException, elapsed: float = 0.0, timeout: float = 0.0) -> tuple[Reason, str]:
+    """Return (reason, detail) with any credentials scrubbed from the detail.
+
+    `elapsed`/`timeout`: when FFmpeg's interrupt callback ends a blocked call, the error it
+    surfaces is whatever the interrupted read returned (often "Invalid data"), so a failure
+    that took the whole timeout is reported as the timeout it was."""
     detail = redact_text(_describe(exc))
-    if isinstance(exc, TimeoutError | av.error.ExitError):
+    if isinstance(exc, TimeoutError | av.error.ExitError) or (timeout > 0 and elapsed >= timeout * 0.95):
         return Reason.TIMEOUT, detail
     if isinstance(exc, ConnectionRefusedError):
         return Reason.REFUSED, detail

@@ -46,5 +46,5 @@ def probe(url: str, timeout: float = 8.0) -> ProbeResult:
                     return ProbeResult(False, safe, reason=Reason.STALLED)
             return ProbeResult(False, safe, reason=Reason.ENDED)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a reason
-        reason, detail = classify(exc)
+        reason, detail = classify(exc, time.monotonic() - start, timeout)
         return ProbeResult(False, safe, reason=reason, detail=detail)

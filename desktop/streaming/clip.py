@@ -1,0 +1,54 @@
+"""Cut a clip from the packet ring: remux to MP4, no re-encoding."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from desktop.streaming.packet_ring import RingPacket
+
+CLIP_TIME_BASE = Fraction(1, 90000)
+
+
+def clip_timestamps(packets: Sequence[RingPacket]) -> list[int]:
+    """Presentation times in 1/90000 s, starting at 0 and strictly increasing.
+
+    RTSP packets carry no timestamp until the server's first RTCP sender report, and cheap
+    cameras jump theirs; so the stream's own times are used only when every packet has one,
+    otherwise the arrival times (the ring's wall clock) are."""
+    own = [p.packet.dts if p.packet.dts is not None else p.packet.pts for p in packets]
+    if packets and all(t is not None for t in own):
+        base = packets[0].packet.time_base or CLIP_TIME_BASE
+        raw = [round((t - own[0]) * base / CLIP_TIME_BASE) for t in own]
+    else:
+        raw = [round((p.wall_time - packets[0].wall_time) / CLIP_TIME_BASE) for p in packets]
+    out: list[int] = []
+    for t in raw:
+        out.append(t if not out or t > out[-1] else out[-1] + 1)
+    return out
+
+
+def write_clip(packets: Sequence[RingPacket], path: Path) -> Path:
+    """Write packets (first one a keyframe) to an MP4 atomically; raises ValueError if empty."""
+    if not packets or not packets[0].keyframe:
+        raise ValueError("a clip must start with a keyframe")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with av.open(str(tmp), "w", format="mp4") as dst:
+            stream = dst.add_stream_from_template(packets[0].packet.stream)
+            stream.time_base = CLIP_TIME_BASE
+            for rp, ts in zip(packets, clip_timestamps(packets), strict=True):
+                pkt = av.Packet(bytes(rp.packet))
+                pkt.is_keyframe = rp.keyframe
+                pkt.stream = stream
+                pkt.time_base = CLIP_TIME_BASE
+                pkt.pts = pkt.dts = ts  # no B-frames in surveillance streams' sub/main profiles
+                dst.mux(pkt)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

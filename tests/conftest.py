@@ -1,0 +1,68 @@
+"""Shared fixtures: a real RTSP server on 127.0.0.1, a private data directory per test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop.demo.server import DemoServer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def media_cache(tmp_path_factory) -> Path:
+    """Rendered demo scenes are shared by every server of the session (rendering takes seconds)."""
+    override = os.environ.get("MINGCHU_TEST_MEDIA_CACHE")
+    return Path(override) if override else tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def rtsp_server(media_cache) -> DemoServer:
+    """Four pre-encoded kitchen cameras, sub 640x360 and main 1280x720, 15 fps."""
+    with DemoServer(streams=4, port=0, overlay=False, cache_dir=media_cache) as server:
+        yield server
+
+
+@pytest.fixture
+def private_server(media_cache):
+    """A server of the test's own, which the test may kill and restart on the same port."""
+    servers: list[DemoServer] = []
+
+    def start(streams: int = 2, port: int = 0) -> DemoServer:
+        server = DemoServer(streams=streams, port=port, overlay=False, cache_dir=media_cache).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("MINGCHU_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.05, qtbot=None) -> bool:
+    """Poll a condition without a Qt event loop (stream core tests); use qtbot.waitUntil in UI tests."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
