@@ -7,6 +7,7 @@ import logging
 import os
 import select
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ class DemoServer:
     credentials: tuple[str, str] | None = None  # require RTSP basic auth on every mount
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "mingchu-demo")
     _proc: subprocess.Popen | None = None
+    _log_path: Path | None = None
 
     def url(self, index: int, variant: str = "sub", credentials: tuple[str, str] | None = None) -> str:
         """RTSP URL of camera `index` (1-based), with user:password@ when given."""
@@ -64,17 +66,27 @@ class DemoServer:
 
     def start(self, timeout: float = 30.0) -> DemoServer:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        cfg_path = self.cache_dir / f"server-{os.getpid()}-{id(self)}.json"
-        cfg_path.write_text(json.dumps(self._config(), ensure_ascii=False), encoding="utf-8")
         python = system_python()
         if not Path(python).exists():
             raise DemoServerError(f"找不到系统 Python {python}：演示服务器需要 Debian 软件包 python3-gi 和 "
                                   "gir1.2-gst-rtsp-server-1.0（运行 make install-system）")
-        self._proc = subprocess.Popen([python, str(SCRIPT), str(cfg_path)], stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True)
-        line = self._read_line(timeout)
+        config = self._config()  # renders missing scenes first: may take seconds
+        # The config may hold test credentials: private file, deleted once the server has read it.
+        fd, cfg_name = tempfile.mkstemp(prefix="rtsp-", suffix=".json", dir=self.cache_dir)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(config, fh, ensure_ascii=False)
+        # stderr to a file, not a pipe: a pipe nobody reads blocks the server once it fills.
+        log_fd, log_name = tempfile.mkstemp(prefix="rtsp-", suffix=".log", dir=self.cache_dir)
+        self._log_path = Path(log_name)
+        with os.fdopen(log_fd, "wb") as log_file:
+            self._proc = subprocess.Popen([python, str(SCRIPT), cfg_name], stdout=subprocess.PIPE,
+                                          stderr=log_file, text=True)
+        try:
+            line = self._read_line(timeout)
+        finally:
+            Path(cfg_name).unlink(missing_ok=True)
         if not line.startswith("READY"):
-            err = self._proc.stderr.read() if self._proc.poll() is not None else ""
+            err = self._log_path.read_text(encoding="utf-8", errors="replace")
             self.stop()
             hint = ""
             if "gi" in err and ("No module" in err or "Namespace" in err):
@@ -114,9 +126,10 @@ class DemoServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
+        if proc.stdout:
+            proc.stdout.close()
+        if self._log_path is not None:
+            self._log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> DemoServer:
         return self.start()

@@ -24,22 +24,22 @@ class PacketRing:
         self.seconds = seconds
         self._lock = threading.Lock()
         self._items: deque[RingPacket] = deque()
+        self._gops: deque[int] = deque()  # packet count of each GOP in _items, oldest first
 
     def append(self, packet: av.Packet, wall_time: float) -> None:
         item = RingPacket(packet, wall_time, bool(packet.is_keyframe))
         with self._lock:
+            if item.keyframe:
+                self._gops.append(0)
+            elif not self._gops:
+                return  # nothing decodable before the first keyframe
             self._items.append(item)
-            self._trim(wall_time)
-
-    def _trim(self, now: float) -> None:
-        # Drop whole GOPs while the second-oldest keyframe is still old enough.
-        items = self._items
-        while items and now - items[0].wall_time > self.seconds:
-            nxt = next((i for i, p in enumerate(items) if i > 0 and p.keyframe), None)
-            if nxt is None or now - items[nxt].wall_time < self.seconds:
-                break
-            for _ in range(nxt):
-                items.popleft()
+            self._gops[-1] += 1
+            # Drop the oldest GOP while the next one alone still covers the window: O(1) per
+            # packet in steady state (this runs for every packet of every camera).
+            while len(self._gops) > 1 and wall_time - self._items[self._gops[0]].wall_time >= self.seconds:
+                for _ in range(self._gops.popleft()):
+                    self._items.popleft()
 
     def since(self, wall_time: float) -> list[RingPacket]:
         """Packets from the last keyframe at or before `wall_time` to now."""
@@ -56,6 +56,7 @@ class PacketRing:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._gops.clear()
 
     def __len__(self) -> int:
         with self._lock:

@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.online_label)
         self.wall_page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.tree.cameraActivated.connect(self.wall_page.show_camera)
+        self.wall_page.pageChanged.connect(self._update_counts)
         streams.statusChanged.connect(self._on_status)
         self._online: set[int] = set()
         full = QAction(self.tr("全屏"), self, shortcut=QKeySequence(Qt.Key_F11), checkable=True)
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
     def _on_status(self, key, status) -> None:
         if key.variant != "sub":
             return
+        if status.state is StreamState.STOPPED and self.streams.worker(key) is not None:
+            return  # a late word from a worker already replaced by a new one for the same camera
         self.tree.set_camera_color(key.camera_id, STATE_COLORS[status.state],
                                    tr_status(status.reason.text or status.state.label))
         if status.state is StreamState.ONLINE:
@@ -74,8 +77,10 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def _update_counts(self) -> None:
+        shown = len(self.wall_page.visible_tiles())
+        online = len(self._online & {t.camera.camera_id for t in self.wall_page.visible_tiles()})
         total = len(self.wall_page.cameras)
-        self.online_label.setText(self.tr("在线 {0} / 监控点 {1}").format(len(self._online), total))
+        self.online_label.setText(self.tr("画面在线 {0} / {1} · 监控点 {2}").format(online, shown, total))
 
     def closeEvent(self, event) -> None:
         self.wall_page.shutdown()

@@ -64,6 +64,7 @@ class WallPage(QWidget):
     def set_cameras(self, cameras: list[WallCamera]) -> None:
         self.cameras = {c.camera_id: c for c in cameras}
         ids = [c.camera_id for c in cameras]
+        # Start at most 16 to a page: a large station pages or patrols rather than shrinking tiles.
         self.plan = WallPlan.of(ids, layout_for(min(len(ids), 16)) if ids else 16)
         self.toolbar.set_layout(self.plan.layout)
         self.toolbar.set_groups(sorted({c.street for c in cameras if c.street}))
@@ -71,6 +72,7 @@ class WallPage(QWidget):
 
     def set_layout(self, n: int) -> None:
         self.plan.set_layout(n)
+        self.toolbar.set_layout(n)
         if self.patrol.active:
             self._toggle_patrol(True)  # restart with the new page size
         else:

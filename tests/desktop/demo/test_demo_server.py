@@ -56,3 +56,10 @@ def test_port_in_use_is_a_clear_error(rtsp_server, media_cache):
     with pytest.raises(DemoServerError, match="未能启动"):
         DemoServer(streams=1, port=rtsp_server.port, overlay=False, cache_dir=media_cache).start()
     assert time.monotonic() - t < 20
+
+
+def test_server_leaves_no_config_with_credentials_behind(media_cache):
+    with DemoServer(streams=1, port=0, overlay=False, credentials=("u", "S3cretPw"), cache_dir=media_cache):
+        leftovers = [p for p in media_cache.iterdir() if p.suffix == ".json"]
+        assert leftovers == []
+    assert not [p for p in media_cache.iterdir() if p.suffix in (".json", ".log")]

@@ -37,3 +37,12 @@ def test_ring_trims_whole_gops_and_starts_on_keyframe():
     clip = ring.since(8.5)
     assert clip[0].keyframe and clip[0].wall_time == 8.0
     assert ring.since(-1)[0].wall_time == items[0].wall_time
+
+
+def test_ring_drops_packets_before_the_first_keyframe():
+    ring = PacketRing(seconds=4)
+    for i in range(5):
+        ring.append(_packet(False, i), wall_time=i / 15)
+    assert len(ring) == 0
+    ring.append(_packet(True, 5), wall_time=5 / 15)
+    assert len(ring) == 1 and ring.since(0)[0].keyframe

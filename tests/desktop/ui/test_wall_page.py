@@ -40,7 +40,7 @@ def test_wall_shows_video_from_every_stream(qtbot, rtsp_server, make_console):
         tile = img.copy(r)
         colors = {tile.pixel(x, y) for x in range(0, tile.width(), 17) for y in range(20, tile.height() - 20, 13)}
         assert len(colors) > 20  # a picture, not a flat placeholder
-    assert "在线 4 / 监控点 4" in console.window.online_label.text()
+    assert "画面在线 4 / 4 · 监控点 4" in console.window.online_label.text()
 
 
 def test_layouts_and_paging_stream_only_what_is_visible(qtbot, rtsp_server, make_console):
