@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
 import select
+import signal
 import subprocess
 import tempfile
 import time
@@ -30,6 +32,16 @@ class DemoServerError(RuntimeError):
 def system_python() -> str:
     """The interpreter that has Debian's python3-gi (a virtualenv cannot pip-install it)."""
     return os.environ.get("MINGCHU_GI_PYTHON", "/usr/bin/python3")
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the process that started it dies, even by kill -9,
+    so no orphaned RTSP server keeps the port."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
@@ -80,7 +92,7 @@ class DemoServer:
         self._log_path = Path(log_name)
         with os.fdopen(log_fd, "wb") as log_file:
             self._proc = subprocess.Popen([python, str(SCRIPT), cfg_name], stdout=subprocess.PIPE,
-                                          stderr=log_file, text=True)
+                                          stderr=log_file, text=True, preexec_fn=_die_with_parent)
         try:
             line = self._read_line(timeout)
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from desktop.ui.main_window import MainWindow
 log = logging.getLogger(__name__)
 
 CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC")
+SCREENSHOT_SETTLE_S = 2.0
+SCREENSHOT_REFRESH_S = 30
 STYLE = Path(__file__).resolve().parents[2] / "resources" / "styles" / "console.qss"
 
 
@@ -66,6 +69,7 @@ class Console:
         self.window = MainWindow(self.streams, self.files, paths.snapshot_dir())
         self.window.resize(*options.size)
         self._started = time.monotonic()
+        self._announced = False
 
     def start(self) -> None:
         self.window.show()
@@ -84,19 +88,27 @@ class Console:
         self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(result)), 5000)
 
     def _maybe_screenshot(self) -> None:
+        """First shot once every tile has shown video for a moment (so fps figures are real),
+        or at the timeout; then, unless quitting, a fresh one every SCREENSHOT_REFRESH_S."""
         wall = self.window.wall_page.wall
         tiles = [i for i, s in enumerate(wall.sources()) if s is not None]
-        all_shown = bool(tiles) and all(wall.first_paint[i] is not None for i in tiles)
-        timed_out = time.monotonic() - self._started > self.options.screenshot_timeout
-        if not (all_shown or timed_out):
+        shown_at = [wall.first_paint[i] for i in tiles]
+        now = time.monotonic()
+        all_settled = bool(tiles) and None not in shown_at and now - max(shown_at) >= SCREENSHOT_SETTLE_S
+        timed_out = now - self._started > self.options.screenshot_timeout
+        if not (all_settled or timed_out):
             return
-        self._shot_timer.stop()
+        self._shot_timer.setInterval(SCREENSHOT_REFRESH_S * 1000)
         path = self.options.screenshot
         path.parent.mkdir(parents=True, exist_ok=True)
         self.window.grab().save(str(path))
         shown = sum(1 for i in tiles if wall.first_paint[i] is not None)
-        print(f"墙面截图 / wall screenshot: {path} ({shown}/{len(tiles)} tiles showing video)", flush=True)
+        if not self._announced:
+            print(f"墙面截图 / wall screenshot: {path} ({shown}/{len(tiles)} tiles showing video; "
+                  f"refreshed every {SCREENSHOT_REFRESH_S} s)", flush=True)
+            self._announced = True
         if self.options.quit_after_screenshot:
+            self._shot_timer.stop()
             QApplication.instance().quit()
 
     def shutdown(self) -> None:
@@ -107,8 +119,16 @@ class Console:
         self.engine.dispose()
 
 
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl-C and SIGTERM close the console cleanly (streams stopped, demo server stopped).
+    Python runs signal handlers only between bytecodes; the wall's timers run Python often."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+
+
 def run_gui(options: GuiOptions) -> int:
     app = make_application()
+    _quit_on_signals(app)
     console = Console(options)
     console.start()
     try:

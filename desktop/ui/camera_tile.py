@@ -56,7 +56,8 @@ class CameraTile:
         stats = ""
         if st.state is StreamState.ONLINE and w.info is not None:
             variant = QCoreApplication.translate("CameraTile", "主码流" if w.key.variant == "main" else "子码流")
-            stats = f"{w.measured_fps:.1f} fps · {w.info.width}×{w.info.height} · {variant}"
+            fps = f"{w.measured_fps:.1f} fps · " if w.measured_fps > 0 else ""  # none before the first second
+            stats = f"{fps}{w.info.width}×{w.info.height} · {variant}"
         detail = tr_status(st.reason.text) if st.reason.text else ""
         return TileOverlay(
             title=self.camera.name, subtitle=self.camera.venue_name, status=status_label(w),
