@@ -39,7 +39,7 @@ def launch_line(mount, fps):
     if not mount.get("overlay"):
         # Pre-encoded loop, no re-encoding: costs the server almost nothing.
         return f"( {src}! rtph264pay name=pay0 pt=96 config-interval=1 )"
-    size = max(10, mount["height"] // 24)
+    size = 14  # textoverlay scales fonts with the frame (auto-resize): one size fits sub and main
     keyint = 2 * fps
     return (
         f"( {src}! avdec_h264 ! videoconvert "
