@@ -65,3 +65,29 @@ def test_server_leaves_no_config_with_credentials_behind(media_cache):
         assert not [p for p in during if p.suffix == ".json"]
         assert not any("S3cretPw" in p.read_text(errors="replace") for p in during)
     assert set(media_cache.iterdir()) - before == set()
+
+
+def test_demo_server_command_serves_until_terminated(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from desktop.streaming.probe import probe
+    from tests.conftest import ROOT, free_port
+
+    port = free_port()
+    env = dict(os.environ, MINGCHU_DATA_DIR=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "main.py", "demo-server", "--streams", "3", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert "demo RTSP server running: 3 cameras" in first and "live name+clock overlay" in first
+        r = probe(f"rtsp://127.0.0.1:{port}/cam03/main")
+        assert r.ok and (r.width, r.height, r.fps) == (1280, 720, 15.0)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not probe(f"rtsp://127.0.0.1:{port}/cam01/sub", timeout=2).ok
