@@ -58,7 +58,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.05, qtbot=None) -> bool:
+def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
     """Poll a condition without a Qt event loop (stream core tests); use qtbot.waitUntil in UI tests."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -162,7 +162,6 @@ def _wall_phase(server: DemoServer, n: int, seconds: float, data_dir: Path) -> d
         if not _run_until(lambda: bool(shown_at), LOAD_TIMEOUT_S):
             raise RuntimeError("the console did not load the demo cameras")
         page.set_layout(layout_for(n))
-        page.toolbar.set_layout(page.plan.layout)  # keep the toolbar honest, as a click would
         tiles = [i for i, s in enumerate(wall.sources()) if s is not None]
         workers = [wall.sources()[i].worker for i in tiles]
 

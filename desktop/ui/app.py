@@ -60,8 +60,7 @@ class Console:
 
     def __init__(self, options: GuiOptions) -> None:
         self.options = options
-        self.engine = make_engine(database_url(paths.data_dir()))
-        init_schema(self.engine)
+        self.engine = make_engine(database_url(paths.data_dir()))  # lazy: connects on first use
         self.db = TaskRunner("db")
         self.files = TaskRunner("files")
         self.streams = StreamService()
@@ -74,11 +73,16 @@ class Console:
     def start(self) -> None:
         self.window.show()
         self.window.statusBar().showMessage(self.window.tr("正在加载监控点……"))
-        self.db.submit(load_wall_cameras, self.engine, on_done=self._loaded, on_error=self._loaded)
+        self.db.submit(self._prepare_and_load, on_done=self._loaded, on_error=self._loaded)
         if self.options.screenshot is not None:
             self._shot_timer = QTimer(self.window, interval=500)
             self._shot_timer.timeout.connect(self._maybe_screenshot)
             self._shot_timer.start()
+
+    def _prepare_and_load(self):
+        """On the DB thread: schema check and the camera list, never on the GUI thread."""
+        init_schema(self.engine)
+        return load_wall_cameras(self.engine)
 
     def _loaded(self, result) -> None:
         if isinstance(result, BaseException):

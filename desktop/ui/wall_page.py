@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from desktop.core.snapshot import save_snapshot
 from desktop.core.wall_cameras import WallCamera
@@ -209,8 +209,6 @@ class WallPage(QWidget):
         self.files.submit(grab, on_done=done, on_error=done)
 
     def _context_menu(self, index: int, pos) -> None:
-        from PySide6.QtWidgets import QMenu
-
         menu = QMenu(self)
         tile = self.wall.sources()[index] if index < len(self.wall.sources()) else None
         if tile is not None:
