@@ -87,7 +87,7 @@ def _demo_server(args) -> int:
     from desktop.demo.server import DemoServer, DemoServerError
 
     overlay = args.overlay == "on" or (args.overlay == "auto" and args.streams <= LIVE_OVERLAY_MAX)
-    server = DemoServer(streams=args.streams, port=args.port, overlay=overlay, cache_dir=paths.cache_dir() / "demo")
+    server = DemoServer(streams=args.streams, port=args.port, overlay=overlay, cache_dir=paths.demo_cache_dir())
     try:
         server.start()
     except DemoServerError as exc:
@@ -120,7 +120,7 @@ def _demo(args, options) -> int:
 
     count = len(demo_cameras())
     server = DemoServer(streams=count, port=args.port, overlay=not args.no_overlay,
-                        cache_dir=paths.cache_dir() / "demo")
+                        cache_dir=paths.demo_cache_dir())
     try:
         server.start()
     except DemoServerError as exc:

@@ -29,6 +29,13 @@ def cache_dir() -> Path:
     return Path(base) / "cache" if base else Path(user_cache_dir(APP, appauthor=False))
 
 
+def demo_cache_dir() -> Path:
+    """Rendered demo scenes (seconds to make, same for every data directory):
+    MINGCHU_DEMO_CACHE lets tests and benchmarks share one cache."""
+    override = os.environ.get("MINGCHU_DEMO_CACHE")
+    return Path(override) if override else cache_dir() / "demo"
+
+
 def log_dir() -> Path:
     base = os.environ.get("MINGCHU_DATA_DIR")
     path = Path(base) / "logs" if base else Path(user_log_dir(APP, appauthor=False))

@@ -18,9 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def media_cache(tmp_path_factory) -> Path:
-    """Rendered demo scenes are shared by every server of the session (rendering takes seconds)."""
+    """Rendered demo scenes are shared by every server of the session, in-process or started
+    through main.py (rendering takes seconds). MINGCHU_TEST_MEDIA_CACHE keeps them across runs."""
     override = os.environ.get("MINGCHU_TEST_MEDIA_CACHE")
-    return Path(override) if override else tmp_path_factory.mktemp("media")
+    path = Path(override) if override else tmp_path_factory.mktemp("media")
+    os.environ["MINGCHU_DEMO_CACHE"] = str(path)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -186,8 +186,10 @@ def _wall_phase(server: DemoServer, n: int, seconds: float, data_dir: Path) -> d
         stall_timer = QTimer(timerType=Qt.PreciseTimer, interval=STALL_TICK_MS)
         stall_timer.timeout.connect(tick)
 
+        host = psutil.Process(console.streams.host_pid) if console.streams.host_pid else None
         p0, d0 = list(wall.painted_frames), [w.frames_decoded for w in workers]
         c0, s0, th0 = _cpu(me, children=False), _cpu(server_proc), _thread_cpu(me)
+        h0 = _cpu(host, children=False) if host else 0.0
         t0 = last[0] = time.monotonic()
         stall_timer.start()
         _spin(seconds)
@@ -195,14 +197,17 @@ def _wall_phase(server: DemoServer, n: int, seconds: float, data_dir: Path) -> d
         elapsed = time.monotonic() - t0
         p1, d1 = list(wall.painted_frames), [w.frames_decoded for w in workers]
         c1, s1, th1 = _cpu(me, children=False), _cpu(server_proc), _thread_cpu(me)
-        rss_mb = me.memory_info().rss / 2**20
+        h1 = _cpu(host, children=False) if host else 0.0
+        # The stream host is part of the console: its CPU and memory count (USS avoids counting
+        # the shared frame buffers twice).
+        rss_mb = (me.memory_info().rss + (host.memory_full_info().uss if host else 0)) / 2**20
         offline = [str(w.key) for w in workers if not w.status.online]
 
         # Where the process's CPU goes: the GUI thread, the stream workers, everything else
         # (task runners, Qt's own threads). Thread ids are Linux TIDs, i.e. threading native_id.
         gui_tid = threading.main_thread().native_id
         worker_tids = {w.native_id for w in workers}
-        split = {"gui": 0.0, "workers": 0.0, "other": 0.0}
+        split = {"gui": 0.0, "workers": 0.0, "other": 0.0, "stream_host": h1 - h0}
         for tid, t in th1.items():
             part = "gui" if tid == gui_tid else "workers" if tid in worker_tids else "other"
             split[part] += t - th0.get(tid, 0.0)
@@ -223,7 +228,8 @@ def _wall_phase(server: DemoServer, n: int, seconds: float, data_dir: Path) -> d
         "fps_delivered_median": statistics.median(fps),
         "fps_decoded_min": min(dec),
         "fps_decoded_median": statistics.median(dec),
-        "cpu_pct_per_stream": _pct(c1 - c0, elapsed, n),
+        "cpu_pct_per_stream": _pct(c1 - c0 + h1 - h0, elapsed, n),
+        "stream_host": "process" if host else "thread",
         "cpu_split_pct": {k: _r(_pct(v, elapsed)) for k, v in split.items()},
         "server_cpu_pct_wall": _pct(s1 - s0, elapsed),
         "rss_mb": rss_mb,
@@ -242,7 +248,7 @@ def run_wall_bench(streams: int, seconds: float, baseline: bool = True) -> dict:
         raise ValueError("seconds must be positive")
     # The rendered scene clips are expensive to make: keep them in the user's cache, which we
     # resolve before MINGCHU_DATA_DIR is redirected to the scratch directory below.
-    scene_cache = paths.cache_dir() / "demo"
+    scene_cache = paths.demo_cache_dir()
     saved_env = {k: os.environ.get(k) for k in ("MINGCHU_DATA_DIR", "DATABASE_URL")}
     with tempfile.TemporaryDirectory(prefix="mingchu-bench-", ignore_cleanup_errors=True) as tmp:
         scratch = Path(tmp)
@@ -285,6 +291,7 @@ def _report(n: int, seconds: float, wall: dict, base: dict, server_alive: bool) 
         "streams": n,
         "seconds": seconds,
         "platform": wall["platform"],
+        "stream_host": wall["stream_host"],
         "first_frame_all_s": _r(first, 3),
         "tiles_painted": wall["tiles_painted"],
         "fps_delivered_min": _r(wall["fps_delivered_min"]),

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 FPS = 15
 LOOP_SECONDS = 8
 GOP = 2 * FPS  # a keyframe every 2 s: quick first picture, clips cut on keyframes
+NOISE_SIGMA = 3.0
+# Typical kitchen IP cameras: ~512 kbit/s sub-stream (640x360), ~2 Mbit/s main (1280x720).
+BITRATE_PER_PIXEL_SECOND = 512_000 / (640 * 360)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ def _draw_static(img: np.ndarray, pal: ScenePalette) -> None:
     cv2.rectangle(img, (int(420 * s), int(h * 0.53)), (int(560 * s), int(h * 0.57)), (120, 120, 125), -1)
 
 
-def _draw_frame(static: np.ndarray, pal: ScenePalette, index: int, total: int) -> np.ndarray:
+def _draw_frame(static: np.ndarray, pal: ScenePalette, index: int, total: int,
+                noise: np.ndarray) -> np.ndarray:
     img = static.copy()
     h, w = img.shape[:2]
     s = w / 640.0
@@ -100,7 +104,23 @@ def _draw_frame(static: np.ndarray, pal: ScenePalette, index: int, total: int) -
         shoulder = (x + body_w // 2, y + int(20 * s))
         hand = (shoulder[0] + int(20 * s), y + int(50 * s) + arm)
         cv2.line(img, shoulder, hand, (245, 245, 245), max(2, int(8 * s)))
-    return img
+    # Sensor noise, as every real camera has: without it the clip compresses to a tenth of a
+    # real sub-stream's bit rate and decodes unrealistically cheaply (the wall benchmark's
+    # ffmpeg baseline would then be no baseline at all).
+    return cv2.subtract(cv2.add(img, noise[0]), noise[1])
+
+
+def _noise_fields(width: int, height: int, count: int = 9) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A few fields of grey Gaussian noise, each split into its positive and negative part
+    (saturating cv2.add/subtract on uint8 is ~10x cheaper than int16 arithmetic per frame).
+    Nine fields cycle with no visible pattern at 15 fps."""
+    rng = np.random.default_rng(7)
+    fields = []
+    for _ in range(count):
+        n = rng.normal(0.0, NOISE_SIGMA, (height, width)).round().astype(np.int16)
+        n3 = np.repeat(n[..., None], 3, axis=2)
+        fields.append((np.clip(n3, 0, 255).astype(np.uint8), np.clip(-n3, 0, 255).astype(np.uint8)))
+    return fields
 
 
 def render_scene(area: str, width: int, height: int, out: Path) -> Path:
@@ -126,10 +146,14 @@ def render_scene(area: str, width: int, height: int, out: Path) -> Path:
             "keyint_min": str(GOP),
             "sc_threshold": "0",
             "profile": "main",
-            "crf": "26",
+            "b": str(int(BITRATE_PER_PIXEL_SECOND * width * height)),
+            "maxrate": str(int(BITRATE_PER_PIXEL_SECOND * width * height * 1.2)),
+            "bufsize": str(int(BITRATE_PER_PIXEL_SECOND * width * height * 2)),
         }
+        noises = _noise_fields(width, height)
         for i in range(total):
-            frame = av.VideoFrame.from_ndarray(_draw_frame(static, pal, i, total), format="bgr24")
+            frame = av.VideoFrame.from_ndarray(_draw_frame(static, pal, i, total, noises[i % len(noises)]),
+                                               format="bgr24")
             frame.pts = i
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -143,7 +167,7 @@ def render_scene(area: str, width: int, height: int, out: Path) -> Path:
 def scene_file(cache_dir: Path, area: str, width: int, height: int) -> Path:
     """Return the cached scene clip, rendering it on first use."""
     key = list(PALETTES).index(area) if area in PALETTES else 0
-    path = cache_dir / f"scene{key}_{width}x{height}_v1.h264"
+    path = cache_dir / f"scene{key}_{width}x{height}_v2.h264"
     if not path.exists():
         render_scene(area, width, height, path)
     return path

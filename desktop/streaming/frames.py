@@ -51,3 +51,7 @@ class FrameSlot:
     def clear(self) -> None:
         with self._lock:
             self._frame = None
+
+    def close(self) -> None:
+        """The worker is done with this slot (shared-memory slots release their segment)."""
+        self.clear()

@@ -117,7 +117,7 @@ class StreamWorker(threading.Thread):
                      reason.name, detail, delay)
             self._set_status(StreamStatus(state, reason, detail, time.monotonic() + delay, failures, time.time()))
             self._stop_event.wait(delay)
-        self.slot.clear()
+        self.slot.close()
         self._set_status(StreamStatus(StreamState.STOPPED, since=time.time()))
 
     def _session(self) -> tuple[Reason, str, bool]:

@@ -1,0 +1,106 @@
+"""The stream host: a child process that runs the stream workers (DESIGN.md §3, moved out
+of the GUI process so decoding and painting never compete for one GIL).
+
+Protocol (plain picklable tuples):
+  parent -> host (pipe):  ("start", gen, key, url) ("stop", gen) ("target", gen, w, h)
+                          ("snapshot", req, gen) ("quit",)
+  host -> parent (queue): ("status", gen, StreamStatus, StreamInfo | None)
+                          ("segment", gen, shm_name)      frames of `gen` are now in this segment
+                          ("stats", [(gen, fps, frames_decoded, first_frame_at), ...])
+                          ("snapshot", req, ndarray | None)
+`gen` numbers each start, so a late event of a stopped worker never reaches its successor.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from desktop.streaming.shm_slot import ShmPublishingSlot
+from desktop.streaming.status import StreamState, StreamStatus
+from desktop.streaming.worker import StreamKey, StreamWorker, WorkerOptions
+
+log = logging.getLogger(__name__)
+
+STATS_INTERVAL_S = 0.5
+
+
+class _Host:
+    def __init__(self, events, options: WorkerOptions) -> None:
+        self.events = events
+        self.options = options
+        self.lock = threading.Lock()
+        self.workers: dict[int, StreamWorker] = {}
+
+    def start(self, gen: int, key: StreamKey, url: str) -> None:
+        slot = ShmPublishingSlot(lambda name: self.events.put(("segment", gen, name)))
+
+        def on_status(_key: StreamKey, status: StreamStatus) -> None:
+            self.events.put(("status", gen, status, worker.info))
+            if status.state is StreamState.STOPPED:
+                with self.lock:
+                    self.workers.pop(gen, None)
+
+        worker = StreamWorker(key, url, slot, on_status, self.options)
+        with self.lock:
+            self.workers[gen] = worker
+        worker.start()
+
+    def get(self, gen: int) -> StreamWorker | None:
+        with self.lock:
+            return self.workers.get(gen)
+
+    def stats_loop(self, stop: threading.Event) -> None:
+        while not stop.wait(STATS_INTERVAL_S):
+            with self.lock:
+                rows = [(gen, w.measured_fps, w.frames_decoded, w.first_frame_at) for gen, w in self.workers.items()]
+            if rows:
+                self.events.put(("stats", rows))
+
+    def stop_all(self, timeout: float) -> None:
+        with self.lock:
+            workers = list(self.workers.values())
+        for w in workers:
+            w.stop()
+        deadline = time.monotonic() + timeout
+        for w in workers:
+            w.join(max(0.0, deadline - time.monotonic()))
+
+
+def host_main(commands, events, options: WorkerOptions) -> None:
+    """Entry point of the child process. Ends on ("quit",) or when the parent goes away."""
+    logging.basicConfig(level=logging.WARNING)
+    host = _Host(events, options)
+    stop = threading.Event()
+    threading.Thread(target=host.stats_loop, args=(stop,), name="host-stats", daemon=True).start()
+    try:
+        while True:
+            try:
+                msg = commands.recv()
+            except (EOFError, OSError):
+                break  # the console is gone: so are we
+            kind = msg[0]
+            if kind == "start":
+                host.start(msg[1], msg[2], msg[3])
+            elif kind == "stop":
+                worker = host.get(msg[1])
+                if worker is not None:
+                    worker.stop()
+            elif kind == "target":
+                worker = host.get(msg[1])
+                if worker is not None:
+                    worker.slot.target_size = (msg[2], msg[3])
+            elif kind == "snapshot":
+                worker = host.get(msg[2])
+                image = None
+                try:
+                    image = worker.snapshot() if worker is not None else None
+                except Exception:  # noqa: BLE001 - the requester gets None and says so
+                    log.exception("snapshot failed")
+                events.put(("snapshot", msg[1], image))
+            elif kind == "quit":
+                break
+    finally:
+        stop.set()
+        host.stop_all(3.0)

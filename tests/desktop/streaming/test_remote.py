@@ -1,0 +1,83 @@
+"""Stream workers in the stream-host process, frames through shared memory, real RTSP."""
+
+import os
+import signal
+import threading
+
+import pytest
+
+from desktop.streaming.remote import HostedStreamManager
+from desktop.streaming.status import StreamState
+from desktop.streaming.worker import StreamKey, WorkerOptions
+from tests.conftest import wait_until
+
+
+@pytest.fixture
+def hosted():
+    events = []
+    lock = threading.Lock()
+
+    def record(key, status):
+        with lock:
+            events.append((key, status.state))
+
+    m = HostedStreamManager(record, WorkerOptions(open_timeout=3, read_timeout=2, backoff_base=0.3, backoff_cap=1))
+    m.events = events
+    yield m
+    m.stop_all(5)
+
+
+def test_frames_snapshot_and_resize_through_the_host(rtsp_server, hosted):
+    w = hosted.acquire(StreamKey(1), rtsp_server.url(1), "wall")
+    w.slot.target_size = (320, 180)
+    assert wait_until(lambda: w.slot.latest() is not None and w.status.online, 10)
+    f = w.slot.latest()
+    assert f.image.shape == (180, 320, 4) and (f.source_width, f.source_height) == (640, 360)
+    assert w.info.codec == "h264"
+    assert wait_until(lambda: 13 <= w.measured_fps <= 17, 5)
+    assert w.snapshot().shape == (360, 640, 3)
+    w.slot.target_size = (160, 90)
+    assert wait_until(lambda: w.slot.latest().image.shape == (90, 160, 4), 5)
+    assert hosted.host_pid not in (None, os.getpid())
+
+
+def test_release_then_acquire_again_is_not_confused_by_the_old_worker(rtsp_server, hosted):
+    key = StreamKey(2)
+    first = hosted.acquire(key, rtsp_server.url(2), "wall")
+    assert wait_until(lambda: first.status.online, 10)
+    hosted.release(key, "wall")
+    second = hosted.acquire(key, rtsp_server.url(2), "wall")
+    assert second is not first
+    assert wait_until(lambda: second.status.online, 10)
+    assert wait_until(lambda: (key, StreamState.STOPPED) in hosted.events, 5)  # the old one's last word...
+    assert second.status.online  # ...did not reach the new one
+    assert hosted.worker(key) is second
+
+
+def test_a_killed_host_is_restarted_and_streams_come_back(rtsp_server, hosted):
+    w = hosted.acquire(StreamKey(3), rtsp_server.url(3), "wall")
+    w.slot.target_size = (320, 180)
+    assert wait_until(lambda: w.status.online, 10)
+    old_pid = hosted.host_pid
+    os.kill(old_pid, signal.SIGKILL)
+    assert wait_until(lambda: w.status.state is StreamState.RECONNECTING, 5)
+    assert wait_until(lambda: hosted.host_pid != old_pid and w.status.online, 20)
+    assert wait_until(lambda: w.slot.latest() is not None and w.slot.latest().image.shape == (180, 320, 4), 5)
+
+
+def test_no_shared_memory_left_after_stop(rtsp_server):
+    import gc
+
+    def ours():
+        return {n for n in os.listdir("/dev/shm") if n.startswith(("psm_", "sem.mp-"))}
+
+    before = ours()
+    m = HostedStreamManager(lambda k, s: None)
+    w = m.acquire(StreamKey(4), rtsp_server.url(4), "wall")
+    assert wait_until(lambda: w.slot.latest() is not None, 10)
+    assert any(n.startswith("psm_") for n in ours() - before)  # frames really go through /dev/shm
+    m.stop_all(5)
+    assert not [n for n in ours() - before if n.startswith("psm_")]
+    del m, w
+    gc.collect()
+    assert wait_until(lambda: ours() - before == set(), 5)  # the queue's semaphores too
