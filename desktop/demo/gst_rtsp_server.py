@@ -42,7 +42,9 @@ def launch_line(mount, fps):
     size = 14  # textoverlay scales fonts with the frame (auto-resize): one size fits sub and main
     keyint = 2 * fps
     return (
-        f"( {src}! avdec_h264 ! videoconvert "
+        # identity sync=true paces decoding to the clock, as a camera does: otherwise the
+        # pipeline runs ahead, bursts frames at connect and its clock overlay shows the future.
+        f"( {src}! avdec_h264 ! identity sync=true ! videoconvert "
         f'! textoverlay text="{_quote(mount["title"])}" valignment=bottom halignment=left '
         f'shaded-background=true font-desc="{FONT} {size}" '
         f'! clockoverlay time-format="%Y-%m-%d %H:%M:%S" valignment=top halignment=left '

@@ -14,6 +14,7 @@ Protocol (plain picklable tuples):
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 
@@ -71,6 +72,9 @@ class _Host:
 def host_main(commands, events, options: WorkerOptions) -> None:
     """Entry point of the child process. Ends on ("quit",) or when the parent goes away."""
     logging.basicConfig(level=logging.WARNING)
+    # Ctrl-C in a terminal reaches the whole process group: the console decides when the
+    # host ends (it sends "quit", or its pipe closes), not the keyboard.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     host = _Host(events, options)
     stop = threading.Event()
     threading.Thread(target=host.stats_loop, args=(stop,), name="host-stats", daemon=True).start()

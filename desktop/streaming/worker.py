@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # After this many failed attempts in a row a reconnecting stream is shown as 离线.
 OFFLINE_AFTER_FAILURES = 3
+FPS_WINDOW_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ class StreamWorker(threading.Thread):
             self.info = StreamInfo(ctx.name, ctx.width, ctx.height, rate)
             self.ring.clear()
             self._last_packet_at = time.monotonic()
-            window_start, window_frames = time.monotonic(), 0
+            arrivals: deque[float] = deque()
             for packet in container.demux(stream):
                 if self._stop_event.is_set():
                     return Reason.NONE, "", online
@@ -152,17 +154,12 @@ class StreamWorker(threading.Thread):
                 self.ring.append(packet, now)
                 for frame in ctx.decode(packet):
                     self._publish(frame, now)
-                    window_frames += 1
+                    self._count_frame(arrivals)
                     if not online:
-                        window_start, window_frames = time.monotonic(), 0  # fps counts from the picture
                         online = True
                         self._backoff.reset()
                         self.info = StreamInfo(ctx.name, frame.width, frame.height, rate)
                         self._set_status(StreamStatus(StreamState.ONLINE, since=now))
-                mono = time.monotonic()
-                if mono - window_start >= 1.0:
-                    self.measured_fps = window_frames / (mono - window_start)
-                    window_start, window_frames = mono, 0
             return Reason.ENDED, "", online
         except Exception as exc:  # noqa: BLE001
             reason, detail = classify(exc, time.monotonic() - self._last_packet_at, self.options.read_timeout)
@@ -172,6 +169,16 @@ class StreamWorker(threading.Thread):
         finally:
             self.measured_fps = 0.0
             container.close()
+
+    def _count_frame(self, arrivals: deque[float]) -> None:
+        """Frame rate over the last FPS_WINDOW_S seconds of arrivals: long enough that the burst
+        some servers send on connect does not read as 20 fps, short enough to show a drop."""
+        mono = time.monotonic()
+        arrivals.append(mono)
+        while mono - arrivals[0] > FPS_WINDOW_S:
+            arrivals.popleft()
+        span = mono - arrivals[0]
+        self.measured_fps = (len(arrivals) - 1) / span if span >= 1.0 else 0.0
 
     def _publish(self, frame: av.VideoFrame, now: float) -> None:
         self._last_frame = frame

@@ -105,7 +105,9 @@ class Console:
         self._shot_timer.setInterval(SCREENSHOT_REFRESH_S * 1000)
         path = self.options.screenshot
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.window.grab().save(str(path))
+        tmp = path.with_name(path.name + ".part.png")
+        if self.window.grab().save(str(tmp)):
+            os.replace(tmp, path)  # whoever looks at the file never sees half a PNG
         shown = sum(1 for i in tiles if wall.first_paint[i] is not None)
         if not self._announced:
             print(f"墙面截图 / wall screenshot: {path} ({shown}/{len(tiles)} tiles showing video; "
