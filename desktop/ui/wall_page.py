@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 from desktop.core.snapshot import save_snapshot
 from desktop.core.wall_cameras import WallCamera
 from desktop.core.wall_plan import WallPlan, layout_for
+from desktop.services.snapshot_grabber import Grab, grab_full_resolution
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
 from desktop.streaming.worker import StreamKey
@@ -184,27 +185,32 @@ class WallPage(QWidget):
         self.snapshot(index)
 
     def snapshot(self, index: int) -> None:
-        """Full resolution of the best stream running for that camera (main when maximised)."""
+        """The camera's full resolution: its main stream, opened for the moment if need be."""
         source = self.wall.sources()[index] if index < len(self.wall.sources()) else None
         if source is None:
             return
-        cam = source.camera
-        main = self.streams.worker(StreamKey(cam.camera_id, "main"))
-        worker = main if main is not None and main.status.online else source.worker
-        when = datetime.now().astimezone()
+        cam, sub = source.camera, self._tiles[index].worker if self._tiles[index] else source.worker
+        self.message.emit(self.tr("正在抓拍 {0}……").format(cam.title))
 
-        def grab() -> Path:
-            image = worker.snapshot()
-            if image is None:
-                raise RuntimeError(self.tr("该摄像头当前没有画面"))
-            return save_snapshot(image, self.snapshot_dir, cam.title, cam.camera_id, when, self.user)
+        def grab() -> tuple[Path, Grab]:
+            try:
+                shot = grab_full_resolution(self.streams, cam, sub)
+            except RuntimeError:
+                raise RuntimeError(self.tr("该摄像头当前没有画面")) from None
+            when = datetime.fromtimestamp(shot.frame_time).astimezone()
+            return save_snapshot(shot.image, self.snapshot_dir, cam.title, cam.camera_id, when, self.user), shot
 
         def done(result) -> None:
             if isinstance(result, BaseException):
                 self.message.emit(self.tr("抓拍失败：{0}").format(result))
+                return
+            path, shot = result
+            h, w = shot.image.shape[:2]
+            if shot.variant == "main":
+                self.message.emit(self.tr("已抓拍（{0}×{1}）：{2}").format(w, h, path))
             else:
-                self.message.emit(self.tr("已抓拍：{0}").format(result))
-                self.snapshotSaved.emit(str(result))
+                self.message.emit(self.tr("主码流不可用，已用子码流抓拍（{0}×{1}）：{2}").format(w, h, path))
+            self.snapshotSaved.emit(str(path))
 
         self.files.submit(grab, on_done=done, on_error=done)
 

@@ -73,11 +73,12 @@ def test_no_shared_memory_left_after_stop(rtsp_server):
 
     before = ours()
     m = HostedStreamManager(lambda k, s: None)
-    w = m.acquire(StreamKey(4), rtsp_server.url(4), "wall")
-    assert wait_until(lambda: w.slot.latest() is not None, 10)
+    refs = [m.acquire(StreamKey(4), rtsp_server.url(4), "wall")]
+    assert wait_until(lambda: refs[0].slot.latest() is not None, 10)
     assert any(n.startswith("psm_") for n in ours() - before)  # frames really go through /dev/shm
     m.stop_all(5)
     assert not [n for n in ours() - before if n.startswith("psm_")]
-    del m, w
+    refs.clear()  # the last reference to the worker and its shared-memory reader
+    del m
     gc.collect()
     assert wait_until(lambda: ours() - before == set(), 5)  # the queue's semaphores too

@@ -1,6 +1,8 @@
 """The wall as the duty officer uses it, on real RTSP streams decoded by PyAV."""
 
 import time
+from dataclasses import replace
+from datetime import datetime
 
 import cv2
 from PySide6.QtCore import Qt
@@ -125,25 +127,42 @@ def test_snapshot_saves_full_resolution_frame_with_camera_and_time(qtbot, rtsp_s
     page = console.window.wall_page
     _wait_all_tiles_live(qtbot, page.wall)
     qtbot.mouseClick(page.wall, Qt.LeftButton, pos=page.wall.tile_rect(1).center())
-    with qtbot.waitSignal(page.snapshotSaved, timeout=5000) as sig:
+    with qtbot.waitSignal(page.snapshotSaved, timeout=10000) as sig:
         page.toolbar.snapshotRequested.emit()
     path = sig.args[0]
     img = cv2.imread(path)
-    assert img.shape == (360, 640, 3) and img.std() > 20  # the stream's size, not the tile's
+    # The camera's full resolution: its main stream, opened for the snapshot, then closed again.
+    assert img.shape == (720, 1280, 3) and img.std() > 20
     tile = page.wall.sources()[1]
+    qtbot.waitUntil(lambda: console.streams.worker(StreamKey(tile.camera.camera_id, "main")) is None, timeout=3000)
     meta = read_png_text(type(data_dir)(path))
     assert meta["Camera"] == tile.camera.title and meta["CameraId"] == str(tile.camera.camera_id)
-    assert abs(time.time() - __import__("datetime").datetime.fromisoformat(meta["Time"]).timestamp()) < 10
-    # The snapshot is the camera's picture: it matches the frame on the wall.
-    shown = cv2.resize(tile.frame().image[..., :3], (640, 360))
+    assert meta["Size"] == "1280x720"
+    assert abs(time.time() - datetime.fromisoformat(meta["Time"]).timestamp()) < 10
+    # The snapshot is this camera's picture: it matches the tile's frame.
+    shown = cv2.resize(tile.frame().image[..., :3], (1280, 720))
     assert cv2.absdiff(shown, img).mean() < 30
-    # Maximised: the main stream's 1280x720.
+    assert "已抓拍（1280×720）" in console.window.statusBar().currentMessage()
+    # Maximised: taken from the main stream already running.
     page.toggle_maximize(1)
     main = page.wall.sources()[1]
     qtbot.waitUntil(lambda: main.frame() is not None, timeout=8000)
     with qtbot.waitSignal(page.snapshotSaved, timeout=5000) as sig:
         page.snapshot_selected()
     assert cv2.imread(sig.args[0]).shape == (720, 1280, 3)
+
+
+def test_snapshot_falls_back_to_the_sub_stream_when_main_is_broken(qtbot, rtsp_server, make_console, data_dir):
+    console = make_console(rtsp_server, cameras=1)
+    page = console.window.wall_page
+    _wait_all_tiles_live(qtbot, page.wall)
+    cam = page.wall.sources()[0].camera
+    page.cameras[cam.camera_id] = replace(cam, main_url=f"rtsp://127.0.0.1:{rtsp_server.port}/no-such-main")
+    page.wall.sources()[0].camera = page.cameras[cam.camera_id]
+    with qtbot.waitSignal(page.snapshotSaved, timeout=15000) as sig:
+        page.snapshot(0)
+    assert cv2.imread(sig.args[0]).shape == (360, 640, 3)
+    assert "主码流不可用" in console.window.statusBar().currentMessage()
 
 
 def test_faults_show_on_their_tile_only_and_are_recorded(qtbot, private_server, make_console):
