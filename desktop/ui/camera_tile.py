@@ -28,9 +28,13 @@ def status_label(worker: StreamWorker) -> str:
     st = worker.status
     label = tr_status(st.state.label)
     if st.retry_at is not None and st.state in (StreamState.RECONNECTING, StreamState.OFFLINE):
-        wait = max(0, round(st.retry_at - time.monotonic()))
-        label = f"{label} {wait}s" if st.state is StreamState.RECONNECTING else \
-            QCoreApplication.translate("CameraTile", "{0} · {1}s后重试").format(label, wait)
+        wait = round(st.retry_at - time.monotonic())
+        if wait <= 0:
+            label = QCoreApplication.translate("CameraTile", "{0} · 正在重试").format(label)
+        elif st.state is StreamState.RECONNECTING:
+            label = f"{label} {wait}s"
+        else:
+            label = QCoreApplication.translate("CameraTile", "{0} · {1}s后重试").format(label, wait)
     return label
 
 
