@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from desktop.core.redact import redact_url
 from desktop.streaming.backoff import Backoff
 from desktop.streaming.host import host_main
+from desktop.streaming.manager import RefCountedStreams
 from desktop.streaming.shm_slot import ShmReader
 from desktop.streaming.status import Reason, StreamInfo, StreamState, StreamStatus
 from desktop.streaming.worker import StatusCallback, StreamKey, WorkerOptions
@@ -85,21 +86,14 @@ class RemoteWorker:
         return not self.stopping
 
 
-@dataclass
-class _Entry:
-    worker: RemoteWorker
-    holders: set[str] = field(default_factory=set)
-
-
-class HostedStreamManager:
+class HostedStreamManager(RefCountedStreams[RemoteWorker]):
     """Same interface as StreamManager (acquire / release / worker / workers / stop_all)."""
 
     def __init__(self, on_status: StatusCallback, options: WorkerOptions | None = None) -> None:
+        super().__init__()
         self._on_status = on_status
         self._options = options or WorkerOptions()
-        self._lock = threading.Lock()
         self._send_lock = threading.Lock()
-        self._entries: dict[StreamKey, _Entry] = {}
         self._by_gen: dict[int, RemoteWorker] = {}
         self._gens = itertools.count(1)
         self._reqs = itertools.count(1)
@@ -218,43 +212,20 @@ class HostedStreamManager:
         finally:
             self._snapshots.pop(req, None)
 
-    # -- StreamManager interface ----------------------------------------------------------------
-    def acquire(self, key: StreamKey, url: str, holder: str) -> RemoteWorker:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                worker = RemoteWorker(key, url, next(self._gens), self)
-                entry = self._entries[key] = _Entry(worker)
-                self._by_gen[worker.gen] = worker
-                self._send(("start", worker.gen, key, url))
-            entry.holders.add(holder)
-            return entry.worker
+    # -- RefCountedStreams ----------------------------------------------------------------------
+    def _start(self, key: StreamKey, url: str) -> RemoteWorker:
+        worker = RemoteWorker(key, url, next(self._gens), self)
+        self._by_gen[worker.gen] = worker
+        self._send(("start", worker.gen, key, url))
+        return worker
 
-    def release(self, key: StreamKey, holder: str) -> None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return
-            entry.holders.discard(holder)
-            if entry.holders:
-                return
-            del self._entries[key]
-            entry.worker.stopping = True
-            self._send(("stop", entry.worker.gen))
-
-    def worker(self, key: StreamKey) -> RemoteWorker | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            return entry.worker if entry else None
-
-    def workers(self) -> list[RemoteWorker]:
-        with self._lock:
-            return [e.worker for e in self._entries.values()]
+    def _stop(self, worker: RemoteWorker) -> None:
+        worker.stopping = True
+        self._send(("stop", worker.gen))
 
     def stop_all(self, timeout: float = 3.0) -> None:
         self._closing = True
-        with self._lock:
-            self._entries.clear()
+        self._take_all()
         self._send(("quit",))
         self._proc.join(timeout + 1.0)
         if self._proc.is_alive():
