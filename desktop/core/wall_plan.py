@@ -65,6 +65,30 @@ class WallPlan:
             self.positions[self.positions.index(camera_id)] = displaced
         self.positions[target] = camera_id
 
+    def to_dict(self) -> dict:
+        return {"layout": self.layout, "page": self.page, "positions": list(self.positions)}
+
+    @classmethod
+    def from_dict(cls, data: dict, known: Sequence[int]) -> WallPlan:
+        """Restore a saved plan against today's cameras: deleted cameras leave their tile empty,
+        new ones join at the end, so nothing silently disappears from the wall."""
+        ids = set(known)
+        layout = data.get("layout") if data.get("layout") in LAYOUTS else 16
+        seen: set[int] = set()
+        positions: list[int | None] = []
+        for cid in data.get("positions", []):
+            keep = isinstance(cid, int) and cid in ids and cid not in seen
+            positions.append(cid if keep else None)
+            if keep:
+                seen.add(cid)
+        positions += [cid for cid in known if cid not in seen]
+        while positions and positions[-1] is None:
+            positions.pop()
+        plan = cls(positions, layout, 0)
+        page = data.get("page", 0)
+        plan.go(page if isinstance(page, int) else 0)
+        return plan
+
     def clear_tile(self, tile: int) -> None:
         target = self.page * self.layout + tile
         if target < len(self.positions):

@@ -65,10 +65,11 @@ class Console:
         self.files = TaskRunner("files")
         self.streams = StreamService()
         self.recorder = StatusRecorder(self.streams, self.db, self.engine)
-        self.window = MainWindow(self.streams, self.files, paths.snapshot_dir())
+        self.window = MainWindow(self.streams, self.files, paths.snapshot_dir(), paths.data_dir() / "wall.json")
         self.window.resize(*options.size)
         self._started = time.monotonic()
         self._announced = False
+        self._shut_down = False
 
     def start(self) -> None:
         self.window.show()
@@ -118,6 +119,10 @@ class Console:
             QApplication.instance().quit()
 
     def shutdown(self) -> None:
+        """Ordered: streams -> file and DB tasks -> database. Safe to call twice."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.window.wall_page.shutdown()
         self.streams.shutdown(3.0)
         self.files.shutdown(wait=True)

@@ -18,11 +18,12 @@ from widgets.camera_tree import CameraTree, TreeCamera
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, streams: StreamService, files: TaskRunner, snapshot_dir: Path) -> None:
+    def __init__(self, streams: StreamService, files: TaskRunner, snapshot_dir: Path,
+                 plan_path: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle(self.tr("明厨亮灶监管工作台"))
         self.streams = streams
-        self.wall_page = WallPage(streams, files, snapshot_dir, parent=self)
+        self.wall_page = WallPage(streams, files, snapshot_dir, plan_path=plan_path, parent=self)
         self.setCentralWidget(self.wall_page)
         self.tree = CameraTree(self)
         dock = QDockWidget(self.tr("监控点"), self)

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
+from desktop.core.settings_file import load_json, save_json
 from desktop.core.snapshot import save_snapshot
 from desktop.core.wall_cameras import WallCamera
 from desktop.core.wall_plan import WallPlan, layout_for
@@ -33,8 +34,9 @@ class WallPage(QWidget):
     snapshotSaved = Signal(str)  # path of the PNG written
 
     def __init__(self, streams: StreamService, files: TaskRunner, snapshot_dir: Path, user: str = "",
-                 parent: QWidget | None = None) -> None:
+                 plan_path: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.plan_path = plan_path  # the duty officer's wall survives a restart
         self.streams = streams
         self.files = files
         self.snapshot_dir = snapshot_dir
@@ -65,8 +67,12 @@ class WallPage(QWidget):
     def set_cameras(self, cameras: list[WallCamera]) -> None:
         self.cameras = {c.camera_id: c for c in cameras}
         ids = [c.camera_id for c in cameras]
-        # Start at most 16 to a page: a large station pages or patrols rather than shrinking tiles.
-        self.plan = WallPlan.of(ids, layout_for(min(len(ids), 16)) if ids else 16)
+        saved = load_json(self.plan_path) if self.plan_path else {}
+        if saved:
+            self.plan = WallPlan.from_dict(saved, ids)
+        else:
+            # At most 16 to a page: a large station pages or patrols rather than shrinking tiles.
+            self.plan = WallPlan.of(ids, layout_for(min(len(ids), 16)) if ids else 16)
         self.toolbar.set_layout(self.plan.layout)
         self.toolbar.set_groups(sorted({c.street for c in cameras if c.street}))
         self.show_plan_page()
@@ -88,6 +94,8 @@ class WallPage(QWidget):
     def show_plan_page(self) -> None:
         self._show_ids(self.plan.page_cameras())
         self.toolbar.set_page_label(self.plan.page, self.plan.page_count)
+        if self.plan_path is not None:
+            self.files.submit(save_json, self.plan_path, self.plan.to_dict())
 
     def place_camera(self, tile: int, camera_id: int) -> None:
         if camera_id not in self.cameras:

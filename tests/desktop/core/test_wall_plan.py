@@ -48,3 +48,32 @@ def test_drop_beyond_the_end_extends_the_plan():
 def test_patrol_pages_split_and_pad():
     assert patrol_pages([1, 2, 3, 4, 5], 4) == [[1, 2, 3, 4], [5, None, None, None]]
     assert patrol_pages([], 4) == [[None] * 4]
+
+
+def test_saved_plan_is_restored_against_todays_cameras():
+    plan = WallPlan.of([1, 2, 3, 4, 5], layout=4)
+    plan.place(0, 5)
+    plan.go(1)
+    saved = plan.to_dict()
+    back = WallPlan.from_dict(saved, known=[1, 2, 3, 4, 5])
+    assert back.to_dict() == saved
+    # Camera 2 was deleted, 6 is new: 2's tile stays empty, 6 joins at the end.
+    again = WallPlan.from_dict(saved, known=[1, 3, 4, 5, 6])
+    assert again.positions == [5, None, 3, 4, 1, 6]
+    assert WallPlan.from_dict({"layout": 7, "positions": ["x", 1, 1]}, known=[1, 2]).to_dict() == \
+        {"layout": 16, "page": 0, "positions": [None, 1, None, 2]}
+
+
+def test_settings_file_is_atomic_and_tolerates_damage(tmp_path, monkeypatch):
+    from desktop.core import settings_file
+    from desktop.core.settings_file import load_json, save_json
+
+    path = tmp_path / "wall.json"
+    assert load_json(path) == {}
+    save_json(path, {"layout": 9})
+    monkeypatch.setattr(settings_file.os, "replace", lambda *_: (_ for _ in ()).throw(OSError(28, "disk full")))
+    with pytest.raises(OSError):
+        save_json(path, {"layout": 4})
+    assert load_json(path) == {"layout": 9} and [p.name for p in tmp_path.iterdir()] == ["wall.json"]
+    path.write_text("{not json", encoding="utf-8")
+    assert load_json(path) == {}

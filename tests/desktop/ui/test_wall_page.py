@@ -207,3 +207,21 @@ def test_faults_show_on_their_tile_only_and_are_recorded(qtbot, private_server, 
     assert mine[:3] == [(True, False), (False, True), (True, False)]
     bad_cam = wall.sources()[bad_index].camera.camera_id
     assert [e.reason for e in events if e.camera_id == bad_cam][0].startswith("连接被拒绝")
+
+
+def test_the_wall_plan_survives_a_restart(qtbot, rtsp_server, make_console, data_dir):
+    console = make_console(rtsp_server, cameras=4)
+    page = console.window.wall_page
+    ids = [s.camera.camera_id for s in page.wall.sources()]
+    page.set_layout(1)
+    page.step_page(2)
+    page.place_camera(0, ids[0])  # swap camera 1 onto page 3
+    qtbot.waitUntil(lambda: (data_dir / "wall.json").exists(), timeout=3000)
+    qtbot.wait(200)  # the file task runs after the last change
+    console.window.close()
+    console.shutdown()
+    again = make_console(rtsp_server, cameras=4)
+    page2 = again.window.wall_page
+    assert page2.plan.layout == 1 and page2.plan.page == 2
+    assert page2.wall.sources()[0].camera.camera_id == ids[0]
+    assert "3/4" in page2.toolbar.page_label.text() and page2.toolbar._layout_buttons[1].isChecked()
