@@ -143,18 +143,18 @@ class HostedStreamManager(RefCountedStreams[RemoteWorker]):
         time.sleep(delay)  # on the event-reader thread, which has nothing else to do meanwhile
         if self._closing:
             return
-        self._start_host()
+        # Under the lock: an acquire() between the new host's start and this loop would
+        # otherwise start its stream twice, leaving an orphan decode thread in the host.
         with self._lock:
-            entries = list(self._entries.values())
-        for entry in entries:
-            w = entry.worker
-            with self._lock:
+            self._start_host()
+            for entry in self._entries.values():
+                w = entry.worker
                 self._by_gen.pop(w.gen, None)
                 w.gen = next(self._gens)
                 self._by_gen[w.gen] = w
-            self._send(("start", w.gen, w.key, w.url))
-            if w.slot.target_size != (0, 0):
-                self._send(("target", w.gen, *w.slot.target_size))
+                self._send(("start", w.gen, w.key, w.url))
+                if w.slot.target_size != (0, 0):
+                    self._send(("target", w.gen, *w.slot.target_size))
 
     def _read_events(self) -> None:
         while not self._closing:
