@@ -15,7 +15,7 @@ def _img(value, w=64, h=36):
 
 
 def test_reader_sees_each_published_frame_without_copying():
-    writer = ShmWriter(64, 36)
+    writer = ShmWriter(64 * 36)
     try:
         reader = ShmReader(writer.name)
         assert reader.latest() is None
@@ -32,7 +32,7 @@ def test_reader_sees_each_published_frame_without_copying():
 
 
 def test_buffers_rotate_so_the_published_one_is_never_written():
-    writer = ShmWriter(8, 8)
+    writer = ShmWriter(8 * 8)
     try:
         reader = ShmReader(writer.name)
         seen = []
@@ -46,14 +46,21 @@ def test_buffers_rotate_so_the_published_one_is_never_written():
         writer.close()
 
 
-def test_publishing_slot_makes_a_new_segment_on_resize_and_cleans_up():
+def test_publishing_slot_reuses_its_segment_until_a_picture_outgrows_it():
     names = []
     slot = ShmPublishingSlot(names.append)
     slot.publish(TileFrame(1, time.time(), _img(1, 64, 36), 640, 360))
-    slot.publish(TileFrame(2, time.time(), _img(2, 64, 36), 640, 360))
-    slot.publish(TileFrame(3, time.time(), _img(3, 32, 18), 640, 360))
-    assert len(names) == 2
-    assert ShmReader(names[1]).latest().image.shape == (18, 32, 4)
+    reader = ShmReader(names[0])
+    slot.publish(TileFrame(2, time.time(), _img(2, 32, 18), 640, 360))  # a smaller tile: same segment
+    assert len(names) == 1 and reader.latest().image.shape == (18, 32, 4)
+    slot.publish(TileFrame(3, time.time(), _img(3, 66, 37), 640, 360))  # within the 25 % headroom
+    assert len(names) == 1 and reader.latest().image.shape == (37, 66, 4)
+    old_frame = reader.latest()
+    slot.publish(TileFrame(4, time.time(), _img(4, 128, 72), 640, 360))  # outgrows it: a new one
+    assert len(names) == 2 and ShmReader(names[1]).latest().image.shape == (72, 128, 4)
+    # The old segment's name is gone at once, but what the GUI still paints from stays readable.
+    assert not Path("/dev/shm", names[0].lstrip("/")).exists()
+    assert old_frame.image[0, 0, 0] == 3
     slot.close()
     for name in names:
         assert not Path("/dev/shm", name.lstrip("/")).exists()
