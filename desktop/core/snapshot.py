@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import struct
-import tempfile
 import zlib
 from datetime import datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from desktop.core.atomic_file import write_atomic
 
 
 def _png_text_chunk(key: str, value: str) -> bytes:
@@ -58,14 +58,5 @@ def save_snapshot(image_bgr: np.ndarray, folder: Path, camera_title: str, camera
         "Camera": camera_title, "CameraId": str(camera_id), "Time": taken_at.isoformat(timespec="milliseconds"),
         "TakenBy": taken_by, "Size": f"{w}x{h}",
     })
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
     return path

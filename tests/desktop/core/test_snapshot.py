@@ -23,12 +23,12 @@ def test_snapshot_keeps_pixels_and_metadata(tmp_path):
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    import desktop.core.snapshot as snap
+    import desktop.core.atomic_file as atomic
 
     def boom(*_a):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(snap.os, "replace", boom)
+    monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(OSError):
         save_snapshot(np.zeros((10, 10, 3), np.uint8), tmp_path, "cam", 1, datetime.now(UTC))
     assert list(tmp_path.iterdir()) == []

@@ -65,13 +65,13 @@ def test_saved_plan_is_restored_against_todays_cameras():
 
 
 def test_settings_file_is_atomic_and_tolerates_damage(tmp_path, monkeypatch):
-    from desktop.core import settings_file
+    from desktop.core import atomic_file
     from desktop.core.settings_file import load_json, save_json
 
     path = tmp_path / "wall.json"
     assert load_json(path) == {}
     save_json(path, {"layout": 9})
-    monkeypatch.setattr(settings_file.os, "replace", lambda *_: (_ for _ in ()).throw(OSError(28, "disk full")))
+    monkeypatch.setattr(atomic_file.os, "replace", lambda *_: (_ for _ in ()).throw(OSError(28, "disk full")))
     with pytest.raises(OSError):
         save_json(path, {"layout": 4})
     assert load_json(path) == {"layout": 9} and [p.name for p in tmp_path.iterdir()] == ["wall.json"]
