@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -69,3 +70,17 @@ def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
             return True
         time.sleep(interval)
     return predicate()
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+        self.lock = threading.Lock()
+
+    def __call__(self, key, status):
+        with self.lock:
+            self.events.append((key, status))
+
+    def states(self, camera_id=None):
+        with self.lock:
+            return [s.state for k, s in self.events if camera_id is None or k.camera_id == camera_id]

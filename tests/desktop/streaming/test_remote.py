@@ -2,27 +2,20 @@
 
 import os
 import signal
-import threading
 
 import pytest
 
 from desktop.streaming.remote import HostedStreamManager
 from desktop.streaming.status import StreamState
 from desktop.streaming.worker import StreamKey, WorkerOptions
-from tests.conftest import wait_until
+from tests.conftest import Recorder, wait_until
 
 
 @pytest.fixture
 def hosted():
-    events = []
-    lock = threading.Lock()
-
-    def record(key, status):
-        with lock:
-            events.append((key, status.state))
-
-    m = HostedStreamManager(record, WorkerOptions(open_timeout=3, read_timeout=2, backoff_base=0.3, backoff_cap=1))
-    m.events = events
+    recorder = Recorder()
+    m = HostedStreamManager(recorder, WorkerOptions(open_timeout=3, read_timeout=2, backoff_base=0.3, backoff_cap=1))
+    m.recorder = recorder
     yield m
     m.stop_all(5)
 
@@ -49,7 +42,7 @@ def test_release_then_acquire_again_is_not_confused_by_the_old_worker(rtsp_serve
     second = hosted.acquire(key, rtsp_server.url(2), "wall")
     assert second is not first
     assert wait_until(lambda: second.status.online, 10)
-    assert wait_until(lambda: (key, StreamState.STOPPED) in hosted.events, 5)  # the old one's last word...
+    assert wait_until(lambda: hosted.recorder.states(2).count(StreamState.STOPPED) == 1, 5)  # the old one's...
     assert second.status.online  # ...did not reach the new one
     assert hosted.worker(key) is second
 

@@ -4,7 +4,6 @@ import logging
 import os
 import signal
 import socket
-import threading
 import time
 
 import av
@@ -14,23 +13,9 @@ from desktop.streaming.clip import write_clip
 from desktop.streaming.manager import StreamManager
 from desktop.streaming.status import Reason, StreamState
 from desktop.streaming.worker import StreamKey, WorkerOptions
-from tests.conftest import free_port, wait_until
+from tests.conftest import Recorder, free_port, wait_until
 
 FAST = WorkerOptions(open_timeout=3, read_timeout=2, backoff_base=0.3, backoff_cap=1.0)
-
-
-class Recorder:
-    def __init__(self):
-        self.events = []
-        self.lock = threading.Lock()
-
-    def __call__(self, key, status):
-        with self.lock:
-            self.events.append((key, status))
-
-    def states(self, camera_id=None):
-        with self.lock:
-            return [s.state for k, s in self.events if camera_id is None or k.camera_id == camera_id]
 
 
 @pytest.fixture
