@@ -156,8 +156,7 @@ class StreamWorker(threading.Thread):
                     self._publish(frame, now)
                     self._count_frame(arrivals)
                     if not online:
-                        online = True
-                        self._backoff.reset()
+                        online = True  # run() resets the back-off after an online session
                         self.info = StreamInfo(ctx.name, frame.width, frame.height, rate)
                         self._set_status(StreamStatus(StreamState.ONLINE, since=now))
             return Reason.ENDED, "", online
