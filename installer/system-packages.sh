@@ -12,6 +12,7 @@ PACKAGES=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
   fonts-wqy-microhei                         # Chinese UI and burnt-in camera names
   xvfb xauth imagemagick                     # virtual display and screenshots on machines without a screen
+  postgresql                                 # the tests run the data layer on a real PostgreSQL too
   libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0

@@ -84,3 +84,47 @@ class Recorder:
     def states(self, camera_id=None):
         with self.lock:
             return [s.state for k, s in self.events if camera_id is None or k.camera_id == camera_id]
+
+
+# --- databases: every data-layer test runs on a real SQLite file and a real PostgreSQL --------
+
+@pytest.fixture(scope="session")
+def postgres_base_url():
+    from tests.postgres import PostgresCluster
+
+    override = os.environ.get("MINGCHU_TEST_POSTGRES_URL")
+    if override:
+        yield override.replace("postgresql://", "postgresql+psycopg://", 1)
+        return
+    cluster = PostgresCluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty database of each kind (nothing migrated yet)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'console.db'}"
+        return
+    from tests.postgres import create_database, drop_database
+
+    base = request.getfixturevalue("postgres_base_url")
+    name, url = create_database(base)
+    try:
+        yield url
+    finally:
+        drop_database(base, name)
+
+
+@pytest.fixture
+def engine(db_url):
+    """A database of each kind migrated to the newest revision."""
+    from desktop.core.db import make_engine, migrate
+
+    eng = make_engine(db_url)
+    migrate(eng)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,70 @@
+"""Camera credentials live in CameraCredential, never inside a stored URL. These helpers split
+them out of what people type and put them back only at the moment a stream is opened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from sqlmodel import Session
+
+from desktop.core.models import CameraCredential, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    username: str = ""
+    secret: str = field(default="", repr=False)  # never in a repr, a log line or a traceback
+
+    def __bool__(self) -> bool:
+        return bool(self.username or self.secret)
+
+
+def split_credentials(url: str) -> tuple[str, Credentials]:
+    """`rtsp://admin:pw@10.0.0.5:554/ch1` -> (`rtsp://10.0.0.5:554/ch1`, Credentials('admin', 'pw'))."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, Credentials()
+    if parts.username is None and parts.password is None:
+        return url, Credentials()
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return clean, Credentials(unquote(parts.username or ""), unquote(parts.password or ""))
+
+
+def with_credentials(url: str, creds: Credentials | None) -> str:
+    """The URL a stream worker opens. Only the stream engine sees the result: it redacts URLs
+    in every status and error it reports."""
+    if not url or not creds:
+        return url
+    parts = urlsplit(url)
+    if parts.username is not None:  # already carries some: leave as typed
+        return url
+    userinfo = quote(creds.username, safe="")
+    if creds.secret:
+        userinfo += ":" + quote(creds.secret, safe="")
+    return urlunsplit((parts.scheme, f"{userinfo}@{parts.netloc}", parts.path, parts.query, parts.fragment))
+
+
+def load_credentials(session: Session, camera_id: int) -> Credentials:
+    row = session.get(CameraCredential, camera_id)
+    return Credentials(row.username, row.secret) if row else Credentials()
+
+
+def store_credentials(session: Session, camera_id: int, creds: Credentials | None) -> None:
+    """Set (or with empty credentials, remove) a camera's credentials in the caller's transaction."""
+    row = session.get(CameraCredential, camera_id)
+    if not creds:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        row = CameraCredential(camera_id=camera_id)
+    row.username, row.secret, row.secret_format, row.updated_at = creds.username, creds.secret, "plain", utcnow()
+    session.add(row)
