@@ -21,7 +21,7 @@ import psycopg
 ADMIN_USER = "mingchu"
 
 
-class PostgresUnavailable(RuntimeError):
+class PostgresUnavailableError(RuntimeError):
     pass
 
 
@@ -33,7 +33,7 @@ def _binary(name: str) -> str:
     path = shutil.which(name)
     if path:
         return path
-    raise PostgresUnavailable(
+    raise PostgresUnavailableError(
         f"PostgreSQL server program '{name}' not found: install it with "
         "`sudo apt-get install postgresql` (make test does this through installer/system-packages.sh)")
 
@@ -56,14 +56,14 @@ class PostgresCluster:
             try:
                 pw = pwd.getpwnam("postgres")
             except KeyError as exc:
-                raise PostgresUnavailable("running as root but there is no 'postgres' user") from exc
+                raise PostgresUnavailableError("running as root but there is no 'postgres' user") from exc
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
         r = subprocess.run([*self._as_user, *args], capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
-            raise PostgresUnavailable(f"{' '.join(args[:2])} failed: {r.stderr.strip() or r.stdout.strip()}")
+            raise PostgresUnavailableError(f"{' '.join(args[:2])} failed: {r.stderr.strip() or r.stdout.strip()}")
 
     def start(self) -> str:
         data = self.dir / "data"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from desktop.core.models import Camera, CameraStatusEvent, Street, Venue
+from desktop.core.credentials import Credentials, with_credentials
+from desktop.core.models import Camera, CameraCredential, CameraStatusEvent, Street, Venue
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,29 +23,40 @@ class WallCamera:
     venue_name: str
     venue_type: str
     street: str
-    sub_url: str
+    sub_url: str  # without credentials: safe to show
     main_url: str
+    license_no: str = ""
+    address: str = ""
+    build_progress: str = ""
+    credentials: Credentials = field(default=Credentials(), repr=False, compare=False)
 
     @property
     def title(self) -> str:
         return f"{self.venue_name} · {self.name}"
 
+    def open_url(self, variant: str) -> str:
+        """The URL the stream engine opens, credentials included; never for display or logs."""
+        return with_credentials(self.main_url if variant == "main" else self.sub_url, self.credentials)
+
 
 def load_wall_cameras(engine: Engine) -> list[WallCamera]:
     """Enabled cameras ordered 街镇 → 单位 → camera, the order of the tree and the default wall."""
     stmt = (
-        select(Camera, Venue, Street)
+        select(Camera, Venue, Street, CameraCredential)
         .join(Venue, Camera.venue_id == Venue.id)
         .join(Street, Venue.street_id == Street.id, isouter=True)
+        .join(CameraCredential, CameraCredential.camera_id == Camera.id, isouter=True)
         .where(Camera.enabled == True)  # noqa: E712 - SQL expression
-        .order_by(Street.id, Venue.id, Camera.sort_order, Camera.id)
+        .order_by(Street.sort_order, Street.id, Venue.id, Camera.sort_order, Camera.id)
     )
     with Session(engine) as session:
         rows = session.exec(stmt).all()
         return [
             WallCamera(cam.id, cam.name, cam.area, venue.id, venue.name, venue.venue_type,
-                       street.name if street else "", cam.sub_url, cam.main_url or cam.sub_url)
-            for cam, venue, street in rows
+                       street.name if street else "", cam.sub_url, cam.main_url or cam.sub_url,
+                       venue.license_no or "", venue.address, venue.build_progress,
+                       Credentials(cred.username, cred.secret) if cred else Credentials())
+            for cam, venue, street, cred in rows
         ]
 
 

@@ -41,7 +41,7 @@ def grab_full_resolution(streams: StreamService, camera: WallCamera, sub_worker,
     if running is not None and running.status.online and (grab := _take(running)) is not None:
         return grab
     if camera.main_url and camera.main_url != camera.sub_url:
-        worker = streams.acquire(key, camera.main_url, HOLDER)
+        worker = streams.acquire(key, camera.open_url("main"), HOLDER)
         try:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and not (worker.status.online and worker.slot.latest() is not None):

@@ -124,7 +124,7 @@ class WallPage(QWidget):
             if cam is None:
                 tiles.append(None)
                 continue
-            worker = self.streams.acquire(StreamKey(cid, "sub"), cam.sub_url, HOLDER)
+            worker = self.streams.acquire(StreamKey(cid, "sub"), cam.open_url("sub"), HOLDER)
             tiles.append(CameraTile(cam, worker))
         for cid in old - new:
             self.streams.release(StreamKey(cid, "sub"), HOLDER)
@@ -145,7 +145,7 @@ class WallPage(QWidget):
             return
         cam = tile.camera
         key = StreamKey(cam.camera_id, "main")
-        worker = self.streams.acquire(key, cam.main_url, HOLDER)
+        worker = self.streams.acquire(key, cam.open_url("main"), HOLDER)
         self._main_key = key
         self.wall.replace_source(index, CameraTile(cam, worker))
         self.wall.set_maximized(index)

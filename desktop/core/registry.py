@@ -1,0 +1,274 @@
+"""一户一档: reading and changing venues and cameras. Every function opens its own session and
+returns plain frozen values (DESIGN.md §4: never hand out attached ORM objects); every change
+is validated here, below the UI, and happens in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from desktop.core.credentials import Credentials, load_credentials, store_credentials
+from desktop.core.models import (
+    Camera,
+    CameraCredential,
+    CameraStatusEvent,
+    PatrolGroupMember,
+    Street,
+    Venue,
+    utcnow,
+)
+from desktop.core.registry_validation import ValidationError, validate_camera, validate_venue
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CameraInput", "CameraRecord", "NotFoundError", "StreetRecord", "ValidationError", "VenueInput",
+           "VenueRecord", "camera_credentials", "delete_camera", "delete_venue", "get_venue", "list_cameras",
+           "list_streets", "list_venues", "save_camera", "save_venue"]
+
+
+class NotFoundError(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StreetRecord:
+    id: int
+    name: str
+    district: str
+
+
+@dataclass(frozen=True, slots=True)
+class VenueRecord:
+    id: int
+    name: str
+    license_no: str
+    address: str
+    street_id: int | None
+    street: str
+    venue_type: str
+    risk_level: str
+    contact_person: str
+    contact_phone: str
+    business_hours: str
+    build_progress: str
+    expected_completion: str
+    platform_connected: bool
+    notes: str
+    camera_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CameraRecord:
+    """What the UI may show of a camera: no credentials, only whether they are set."""
+
+    id: int
+    venue_id: int
+    name: str
+    area: str
+    sub_url: str
+    main_url: str
+    enabled: bool
+    sort_order: int
+    installed: bool
+    platform_connected: bool
+    analysis_enabled: bool
+    analysis_fps: float
+    has_credentials: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VenueInput:
+    """A venue as an add/edit dialog or an import fills it in; id None = a new venue.
+    `street` is a name: a new 街镇 is created on first use."""
+
+    name: str
+    license_no: str = ""
+    address: str = ""
+    street: str = ""
+    venue_type: str = ""
+    risk_level: str = ""
+    contact_person: str = ""
+    contact_phone: str = ""
+    business_hours: str = ""
+    build_progress: str = "前期准备"
+    expected_completion: str = ""
+    platform_connected: bool = False
+    notes: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CameraInput:
+    """`credentials` None keeps what is stored; empty Credentials() removes them. Credentials
+    typed into a URL (`rtsp://user:pw@host/...`) are moved out of it by validation."""
+
+    venue_id: int
+    name: str
+    sub_url: str
+    main_url: str = ""
+    area: str = ""
+    enabled: bool = True
+    installed: bool = True
+    platform_connected: bool = False
+    analysis_enabled: bool = True
+    analysis_fps: float = 2.0
+    sort_order: int | None = None
+    credentials: Credentials | None = field(default=None, repr=False)
+    id: int | None = None
+
+
+def _venue_record(v: Venue, street: Street | None, cameras: int) -> VenueRecord:
+    return VenueRecord(v.id, v.name, v.license_no or "", v.address, v.street_id, street.name if street else "",
+                       v.venue_type, v.risk_level, v.contact_person, v.contact_phone, v.business_hours,
+                       v.build_progress, v.expected_completion, v.platform_connected, v.notes, cameras)
+
+
+def _camera_record(c: Camera, has_credentials: bool) -> CameraRecord:
+    return CameraRecord(c.id, c.venue_id, c.name, c.area, c.sub_url, c.main_url, c.enabled, c.sort_order,
+                        c.installed, c.platform_connected, c.analysis_enabled, c.analysis_fps, has_credentials)
+
+
+def _venue_query():
+    counts = select(Camera.venue_id, func.count(Camera.id).label("n")).group_by(Camera.venue_id).subquery()
+    return (select(Venue, Street, func.coalesce(counts.c.n, 0))
+            .join(Street, Venue.street_id == Street.id, isouter=True)
+            .join(counts, counts.c.venue_id == Venue.id, isouter=True))
+
+
+def list_streets(engine: Engine) -> list[StreetRecord]:
+    with Session(engine) as s:
+        rows = s.exec(select(Street).order_by(Street.sort_order, Street.id)).all()
+        return [StreetRecord(r.id, r.name, r.district) for r in rows]
+
+
+def list_venues(engine: Engine) -> list[VenueRecord]:
+    """All venues in tree order (街镇, then entry order), with their camera counts."""
+    with Session(engine) as s:
+        rows = s.exec(_venue_query().order_by(Street.sort_order, Street.id, Venue.id)).all()
+        return [_venue_record(v, st, n) for v, st, n in rows]
+
+
+def get_venue(engine: Engine, venue_id: int) -> VenueRecord:
+    with Session(engine) as s:
+        row = s.exec(_venue_query().where(Venue.id == venue_id)).first()
+        if row is None:
+            raise NotFoundError(f"单位不存在 (venue {venue_id} not found)")
+        return _venue_record(*row)
+
+
+def list_cameras(engine: Engine, venue_id: int | None = None) -> list[CameraRecord]:
+    stmt = (select(Camera, CameraCredential.camera_id)
+            .join(CameraCredential, CameraCredential.camera_id == Camera.id, isouter=True)
+            .order_by(Camera.venue_id, Camera.sort_order, Camera.id))
+    if venue_id is not None:
+        stmt = stmt.where(Camera.venue_id == venue_id)
+    with Session(engine) as s:
+        return [_camera_record(c, cred is not None) for c, cred in s.exec(stmt).all()]
+
+
+def camera_credentials(engine: Engine, camera_id: int) -> Credentials:
+    """For the stream engine and the connection test only; never for display."""
+    with Session(engine) as s:
+        return load_credentials(s, camera_id)
+
+
+def _street_id(s: Session, name: str) -> int | None:
+    if not name:
+        return None
+    street = s.exec(select(Street).where(Street.name == name)).first()
+    if street is None:
+        street = Street(name=name, sort_order=(s.exec(select(func.max(Street.sort_order))).one() or 0) + 1)
+        s.add(street)
+        s.flush()
+    return street.id
+
+
+def save_venue(engine: Engine, data: VenueInput) -> int:
+    """Add or update a venue; raises ValidationError (field → message) for bad input,
+    including a 许可证号 another venue already has."""
+    data = validate_venue(data)
+    with Session(engine) as s:
+        if data.license_no:
+            other = s.exec(select(Venue.id, Venue.name).where(Venue.license_no == data.license_no)).first()
+            if other is not None and other[0] != data.id:
+                raise ValidationError({"license_no": f"许可证号已被「{other[1]}」使用"})
+        venue = Venue() if data.id is None else s.get(Venue, data.id)
+        if venue is None:
+            raise NotFoundError(f"单位不存在 (venue {data.id} not found)")
+        venue.name, venue.license_no, venue.address = data.name, data.license_no or None, data.address
+        venue.street_id = _street_id(s, data.street)
+        venue.venue_type, venue.risk_level = data.venue_type, data.risk_level
+        venue.contact_person, venue.contact_phone = data.contact_person, data.contact_phone
+        venue.business_hours, venue.build_progress = data.business_hours, data.build_progress
+        venue.expected_completion, venue.platform_connected = data.expected_completion, data.platform_connected
+        venue.notes, venue.updated_at = data.notes, utcnow()
+        s.add(venue)
+        try:
+            s.commit()
+        except IntegrityError as exc:  # a concurrent console took the licence number first
+            s.rollback()
+            raise ValidationError({"license_no": "许可证号已存在"}) from exc
+        log.info("venue %s saved (%s)", venue.id, "new" if data.id is None else "edit")
+        return venue.id
+
+
+def _delete_camera_rows(s: Session, camera_ids: list[int]) -> None:
+    if not camera_ids:
+        return
+    for table in (CameraStatusEvent, PatrolGroupMember, CameraCredential):
+        s.exec(delete(table).where(table.camera_id.in_(camera_ids)))
+    s.exec(delete(Camera).where(Camera.id.in_(camera_ids)))
+
+
+def delete_venue(engine: Engine, venue_id: int) -> None:
+    """Removes the venue with its cameras, their credentials, status history and patrol places."""
+    with Session(engine) as s:
+        if s.get(Venue, venue_id) is None:
+            raise NotFoundError(f"单位不存在 (venue {venue_id} not found)")
+        _delete_camera_rows(s, list(s.exec(select(Camera.id).where(Camera.venue_id == venue_id)).all()))
+        s.exec(delete(Venue).where(Venue.id == venue_id))
+        s.commit()
+    log.info("venue %s deleted", venue_id)
+
+
+def save_camera(engine: Engine, data: CameraInput) -> int:
+    data = validate_camera(data)
+    with Session(engine) as s:
+        if s.get(Venue, data.venue_id) is None:
+            raise ValidationError({"venue_id": "所属单位不存在"})
+        same_name = s.exec(select(Camera.id).where(Camera.venue_id == data.venue_id, Camera.name == data.name)).first()
+        if same_name is not None and same_name != data.id:
+            raise ValidationError({"name": "该单位已有同名摄像头"})
+        cam = Camera(venue_id=data.venue_id, name=data.name) if data.id is None else s.get(Camera, data.id)
+        if cam is None:
+            raise NotFoundError(f"摄像头不存在 (camera {data.id} not found)")
+        if data.sort_order is not None:
+            cam.sort_order = data.sort_order
+        elif data.id is None:
+            last = s.exec(select(func.max(Camera.sort_order)).where(Camera.venue_id == data.venue_id)).one()
+            cam.sort_order = (last or 0) + 1
+        cam.venue_id, cam.name, cam.area = data.venue_id, data.name, data.area
+        cam.sub_url, cam.main_url = data.sub_url, data.main_url
+        cam.enabled, cam.installed, cam.platform_connected = data.enabled, data.installed, data.platform_connected
+        cam.analysis_enabled, cam.analysis_fps, cam.updated_at = data.analysis_enabled, data.analysis_fps, utcnow()
+        s.add(cam)
+        s.flush()
+        if data.credentials is not None:
+            store_credentials(s, cam.id, data.credentials)
+        s.commit()
+        log.info("camera %s saved (%s)", cam.id, "new" if data.id is None else "edit")
+        return cam.id
+
+
+def delete_camera(engine: Engine, camera_id: int) -> None:
+    with Session(engine) as s:
+        if s.get(Camera, camera_id) is None:
+            raise NotFoundError(f"摄像头不存在 (camera {camera_id} not found)")
+        _delete_camera_rows(s, [camera_id])
+        s.commit()
+    log.info("camera %s deleted", camera_id)

@@ -1,0 +1,132 @@
+"""The registry repository on a real SQLite file and a real PostgreSQL: validation below the UI,
+credentials apart from URLs, deletes that take what belongs to the venue with them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from desktop.core.credentials import Credentials
+from desktop.core.registry import (
+    CameraInput,
+    NotFoundError,
+    ValidationError,
+    VenueInput,
+    camera_credentials,
+    delete_camera,
+    delete_venue,
+    get_venue,
+    list_cameras,
+    list_streets,
+    list_venues,
+    save_camera,
+    save_venue,
+)
+from desktop.core.wall_cameras import record_status
+
+SCHOOL = VenueInput(name="莘庄镇中心小学食堂", license_no="ＪＹ３３１０１１２０００１２０１",
+                    address="莘松路\u3000218 号",
+                    street="莘庄镇", venue_type="学校食堂", risk_level="b", contact_phone="021－64921001",
+                    business_hours="06：00-18:00", build_progress="完成建设", expected_completion="2023-09")
+
+
+def test_add_edit_and_read_back_a_venue(engine):
+    vid = save_venue(engine, SCHOOL)
+    v = get_venue(engine, vid)
+    assert (v.name, v.license_no, v.address, v.street) == ("莘庄镇中心小学食堂", "JY33101120001201", "莘松路 218 号",
+                                                         "莘庄镇")
+    assert (v.risk_level, v.contact_phone, v.business_hours) == ("B", "021-64921001", "06:00-18:00")
+    save_venue(engine, VenueInput(**{**_fields(SCHOOL), "id": vid, "street": "七宝镇", "notes": "新址"}))
+    v = get_venue(engine, vid)
+    assert (v.street, v.notes) == ("七宝镇", "新址")
+    assert [s.name for s in list_streets(engine)] == ["莘庄镇", "七宝镇"]
+    assert [x.id for x in list_venues(engine)] == [vid]
+
+
+def _fields(v: VenueInput) -> dict:
+    return {f: getattr(v, f) for f in v.__dataclass_fields__}
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"name": "  "}, "name", "请填写单位名称"),
+    ({"license_no": "许可证123"}, "license_no", "格式不对"),
+    ({"build_progress": "快好了"}, "build_progress", "建设进度应为"),
+    ({"business_hours": "早上六点"}, "business_hours", "营业时间格式"),
+    ({"venue_type": "火锅店"}, "venue_type", "未知的单位类型"),
+    ({"expected_completion": "2023年9月"}, "expected_completion", "填到月"),
+    ({"contact_phone": "电话号码"}, "contact_phone", "联系电话"),
+])
+def test_bad_venue_input_is_refused_with_a_field_message_and_nothing_is_written(engine, change, field, message):
+    with pytest.raises(ValidationError) as err:
+        save_venue(engine, VenueInput(**{**_fields(SCHOOL), **change}))
+    assert message in err.value.errors[field]
+    assert list_venues(engine) == []
+
+
+def test_licence_number_is_unique_when_present(engine):
+    save_venue(engine, SCHOOL)
+    with pytest.raises(ValidationError, match="已被「莘庄镇中心小学食堂」使用"):
+        save_venue(engine, VenueInput(name="另一家", license_no="JY33101120001201"))
+    save_venue(engine, VenueInput(name="无证小店甲"))  # no licence: any number of them
+    save_venue(engine, VenueInput(name="无证小店乙"))
+    assert len(list_venues(engine)) == 3
+
+
+def test_camera_credentials_are_stored_apart_and_kept_unless_changed(engine):
+    vid = save_venue(engine, SCHOOL)
+    cid = save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://admin:s3cret@10.0.0.5:554/ch1/sub",
+                                          "rtsp://admin:s3cret@10.0.0.5:554/ch1/main", area="烹饪区"))
+    with engine.connect() as conn:
+        urls = conn.execute(text("SELECT sub_url || ' ' || main_url FROM camera")).scalar()
+    assert "s3cret" not in urls and "admin" not in urls
+    assert camera_credentials(engine, cid) == Credentials("admin", "s3cret")
+    # Editing without touching the password field keeps it; the record only says "set".
+    save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://10.0.0.6:554/ch1/sub", id=cid))
+    assert camera_credentials(engine, cid) == Credentials("admin", "s3cret")
+    (cam,) = list_cameras(engine, vid)
+    assert cam.has_credentials and cam.sub_url == "rtsp://10.0.0.6:554/ch1/sub"
+    assert "s3cret" not in repr(cam)
+    save_camera(engine, CameraInput(vid, "烹饪区", cam.sub_url, id=cid, credentials=Credentials()))
+    assert not camera_credentials(engine, cid)
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("", "请填写视频流地址"),
+    ("10.0.0.5/ch1", "不支持的协议"),
+    ("ftp://10.0.0.5/ch1", "不支持的协议"),
+    ("rtsp:///ch1", "缺少主机名"),
+    ("rtsp://10.0.0.5:99999/ch1", "端口号无效"),
+])
+def test_bad_camera_url_is_refused(engine, url, message):
+    vid = save_venue(engine, SCHOOL)
+    with pytest.raises(ValidationError) as err:
+        save_camera(engine, CameraInput(vid, "烹饪区", url))
+    assert message in err.value.errors["sub_url"]
+    assert list_cameras(engine) == []
+
+
+def test_camera_names_are_unique_within_a_venue(engine):
+    vid = save_venue(engine, SCHOOL)
+    save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://10.0.0.5/1"))
+    with pytest.raises(ValidationError, match="同名摄像头"):
+        save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://10.0.0.5/2"))
+
+
+def test_deleting_a_venue_takes_its_cameras_history_and_credentials(engine):
+    vid = save_venue(engine, SCHOOL)
+    other = save_venue(engine, VenueInput(name="七宝老街汤团店", street="七宝镇"))
+    cid = save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://u:p@10.0.0.5/1"))
+    keep = save_camera(engine, CameraInput(other, "加工制作区", "rtsp://10.0.0.7/1"))
+    record_status(engine, cid, True, "", datetime(2026, 11, 22, tzinfo=UTC))
+    delete_venue(engine, vid)
+    with engine.connect() as conn:
+        counts = [conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                  for t in ("venue", "camera", "cameracredential", "camerastatusevent")]
+    assert counts == [1, 1, 0, 0]
+    assert [c.id for c in list_cameras(engine)] == [keep]
+    with pytest.raises(NotFoundError):
+        delete_venue(engine, vid)
+    delete_camera(engine, keep)
+    assert list_cameras(engine) == [] and get_venue(engine, other).camera_count == 0
