@@ -9,6 +9,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from sqlmodel import Session
 
 from desktop.core.models import CameraCredential, utcnow
+from desktop.core.redact import parse_userinfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,21 +22,15 @@ class Credentials:
 
 
 def split_credentials(url: str) -> tuple[str, Credentials]:
-    """`rtsp://admin:pw@10.0.0.5:554/ch1` -> (`rtsp://10.0.0.5:554/ch1`, Credentials('admin', 'pw'))."""
+    """`rtsp://admin:pw@10.0.0.5:554/ch1` -> (`rtsp://10.0.0.5:554/ch1`, Credentials('admin', 'pw')).
+    Passwords pasted unescaped (`Kitchen#2026`, `a@b`) are understood too."""
     url = (url or "").strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    parsed = parse_userinfo(url)
+    if parsed is None:
         return url, Credentials()
-    if parts.username is None and parts.password is None:
-        return url, Credentials()
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return clean, Credentials(unquote(parts.username or ""), unquote(parts.password or ""))
+    scheme, userinfo, host, rest = parsed
+    user, _, secret = userinfo.partition(":")
+    return f"{scheme}{host}{rest}", Credentials(unquote(user), unquote(secret))
 
 
 def with_credentials(url: str, creds: Credentials | None) -> str:
