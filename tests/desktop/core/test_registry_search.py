@@ -19,4 +19,5 @@ def test_filters_combine_with_search():
     assert filter_entries(entries, venue_types=frozenset({"学校食堂"})) == {2}
     assert filter_entries(entries, progress=frozenset({"完成建设", "视频对接"})) == {1}
     assert filter_entries(entries, "qbzx") == {2}
+    assert filter_entries([make_entry(3, "莘城实验幼儿园食堂")], "xcsy") == {3}  # 莘 read as in place names
     assert filter_entries(entries, "qbzx", progress=frozenset({"完成建设"})) == set()
