@@ -46,6 +46,20 @@ def _parser() -> argparse.ArgumentParser:
     bw.add_argument("--streams", type=int, default=36)
     bw.add_argument("--seconds", type=float, default=20.0)
     bw.add_argument("--no-baseline", action="store_true", help="skip the ffmpeg -f null baseline")
+    bd = bsub.add_parser("data", help="venue import/export at district scale (SQLite, PostgreSQL), openpyxl baseline")
+    bd.add_argument("--venues", type=int, default=12500)
+    bd.add_argument("--postgres-url", help="also measure on this PostgreSQL server (default: DATABASE_URL if postgres)")
+    im = sub.add_parser("import", help="导入表格 / import a spreadsheet into the database")
+    iv = im.add_subparsers(dest="what", required=True).add_parser(
+        "venues", help="单位与摄像头（一户一档、浦东统计表、鄂州养老机构统计表）from .xlsx or .csv")
+    iv.add_argument("file", type=Path)
+    iv.add_argument("--dry-run", action="store_true", help="试运行：检查并列出变更，不写入 / check only")
+    iv.add_argument("--street", help="没有街镇的行记为此街镇 / street for rows without one")
+    iv.add_argument("--venue-type", help="没有单位类型的行记为此类型 / venue type for rows without one")
+    iv.add_argument("--report", type=Path, help="每一行的结果写入此 CSV / write every row's result to this CSV")
+    ex = sub.add_parser("export", help="导出表格 / export the database to a spreadsheet")
+    ev = ex.add_subparsers(dest="what", required=True).add_parser("venues", help="一户一档模板 .xlsx or .csv")
+    ev.add_argument("file", type=Path)
     return p
 
 
@@ -57,6 +71,15 @@ def main(argv: list[str] | None = None) -> int:
         return _probe(args)
     if command == "demo-server":
         return _demo_server(args)
+    if command == "import":
+        return _import_venues(args)
+    if command == "export":
+        return _export_venues(args)
+    if command == "bench" and args.bench == "data":
+        from desktop.bench.data import run_data_bench
+
+        print(json.dumps(run_data_bench(args.venues, postgres_url=args.postgres_url), ensure_ascii=False), flush=True)
+        return 0
     if command == "bench":
         from desktop.bench.wall import run_wall_bench
 
@@ -69,6 +92,65 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo":
         return _demo(args, options)
     return run_gui(options)
+
+
+def _migrated_engine():
+    from desktop.core.db import database_url, make_engine, migrate
+
+    engine = make_engine(database_url(paths.data_dir()))
+    migrate(engine)
+    return engine
+
+
+def _import_venues(args) -> int:
+    """Exit 0: committed (or a clean dry run); 1: rejected (row errors, database failure);
+    2: unreadable file or no usable columns."""
+    from desktop.core.db import DatabaseError
+    from desktop.core.venue_io import ImportDefaults, SpreadsheetError, import_venues
+
+    try:
+        engine = _migrated_engine()
+        report = import_venues(engine, args.file, dry_run=args.dry_run,
+                               defaults=ImportDefaults(street=args.street, venue_type=args.venue_type))
+    except SpreadsheetError as exc:
+        print(f"导入失败 / import failed: {exc}", file=sys.stderr)
+        return 2
+    except (DatabaseError, ValueError) as exc:
+        print(f"导入失败 / import failed: {exc}", file=sys.stderr)
+        return 1
+    engine.dispose()
+    print(f"{args.file.name}（{report.format}）：{report.summary()}")
+    print(f"  单位 新增 {report.venues_added}、更新 {report.venues_updated}；"
+          f"摄像头 新增 {report.cameras_added}、更新 {report.cameras_updated}；用时 {report.seconds:.2f}s")
+    for note in report.notes:
+        print(f"  说明：{note}")
+    if report.failure:
+        print(f"  {report.failure}", file=sys.stderr)
+    for line in report.lines(50):
+        print(f"  {line}")
+    if args.report:
+        report.to_csv(args.report)
+        print(f"  逐行结果已写入 {args.report}")
+    return 0 if report.ok else 1
+
+
+def _export_venues(args) -> int:
+    from desktop.core.db import DatabaseError
+    from desktop.core.venue_io import SpreadsheetError, export_venues
+
+    try:
+        engine = _migrated_engine()
+        summary = export_venues(engine, args.file)
+    except SpreadsheetError as exc:
+        print(f"导出失败 / export failed: {exc}", file=sys.stderr)
+        return 2
+    except (DatabaseError, OSError) as exc:
+        print(f"导出失败 / export failed: {exc}", file=sys.stderr)
+        return 1
+    engine.dispose()
+    print(f"已导出 {summary.venues} 个单位、{summary.cameras} 路摄像头（{summary.rows} 行）到 {summary.path}，"
+          f"用时 {summary.seconds:.2f}s（不含用户名和密码）")
+    return 0
 
 
 def _probe(args) -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from desktop.core.models import CameraCredential, utcnow
@@ -63,3 +65,21 @@ def store_credentials(session: Session, camera_id: int, creds: Credentials | Non
         row = CameraCredential(camera_id=camera_id)
     row.username, row.secret, row.secret_format, row.updated_at = creds.username, creds.secret, "plain", utcnow()
     session.add(row)
+
+
+def store_credentials_many(conn: Connection, new: dict[int, Credentials], changed: dict[int, Credentials]) -> int:
+    """Bulk form of store_credentials for imports (one executemany each, in the caller's
+    transaction): `new` for cameras without stored credentials, `changed` for the others.
+    The row format is the same, so the security issue's encryption changes one place."""
+    table = CameraCredential.__table__
+    now = utcnow()
+
+    def row(c: Credentials) -> dict:
+        return {"username": c.username, "secret": c.secret, "secret_format": "plain", "updated_at": now}
+
+    if new:
+        conn.execute(insert(table), [{"camera_id": cid, **row(c)} for cid, c in new.items()])
+    if changed:
+        conn.execute(update(table).where(table.c.camera_id == bindparam("_camera_id")),
+                     [{"_camera_id": cid, **row(c)} for cid, c in changed.items()])
+    return len(new) + len(changed)

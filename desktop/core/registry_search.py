@@ -11,7 +11,6 @@ from pypinyin import Style, lazy_pinyin, load_single_dict
 
 from desktop.core.registry_validation import fold, normalise_license
 
-
 # Place-name readings pypinyin gets wrong: 莘 is "xīn" in 莘庄/莘城 (Minhang), not "shēn".
 load_single_dict({ord("莘"): "xīn"})
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from desktop.core.registry import CameraInput, VenueInput
 
 STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https", "file", "udp", "srt")
-_LICENSE = re.compile(r"^[A-Z]{1,4}\d{6,26}$")
+_LICENSE = re.compile(r"^[A-Z0-9]{6,30}$")  # JY + 14 digits today; older forms and 信用代码 too
 _PHONE = re.compile(r"^[0-9+()\- ]{5,24}(转\d{1,6})?$")
 _SPAN = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _MONTH = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
@@ -46,6 +46,13 @@ def normalise_license(text: str) -> str:
     return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text or "")).upper()
 
 
+def license_problem(normalised: str) -> str | None:
+    """The one licence rule of the dialogs and the spreadsheet import."""
+    if _LICENSE.match(normalised):
+        return None
+    return "应为 6–30 位字母和数字，如 JY + 14 位数字"
+
+
 def _check_hours(text: str) -> bool:
     spans = [s.strip() for s in re.split(r"[,，;；]", text) if s.strip()]
     return bool(spans) and all(_SPAN.match(s) for s in spans)
@@ -62,8 +69,8 @@ def validate_venue(data: VenueInput) -> VenueInput:
         errors["name"] = "请填写单位名称"
     elif len(data.name) > 100:
         errors["name"] = "单位名称过长（最多 100 字）"
-    if data.license_no and not _LICENSE.match(data.license_no):
-        errors["license_no"] = "许可证号格式不对（如 JY + 14 位数字）"
+    if data.license_no and (msg := license_problem(data.license_no)) is not None:
+        errors["license_no"] = f"许可证号格式不对（{msg}）"
     if data.venue_type and data.venue_type not in VENUE_TYPES:
         errors["venue_type"] = f"未知的单位类型「{data.venue_type}」"
     if data.build_progress not in BUILD_PROGRESS:
@@ -81,7 +88,8 @@ def validate_venue(data: VenueInput) -> VenueInput:
     return data
 
 
-def _check_url(url: str, required: bool) -> str | None:
+def url_problem(url: str, required: bool) -> str | None:
+    """The one stream-URL rule of the dialogs and the spreadsheet import."""
     if not url:
         return "请填写视频流地址" if required else None
     try:
@@ -114,9 +122,9 @@ def validate_camera(data: CameraInput) -> CameraInput:
     errors: dict[str, str] = {}
     if not data.name:
         errors["name"] = "请填写摄像头名称"
-    if (msg := _check_url(data.sub_url, required=True)) is not None:
+    if (msg := url_problem(data.sub_url, required=True)) is not None:
         errors["sub_url"] = msg
-    if (msg := _check_url(data.main_url, required=False)) is not None:
+    if (msg := url_problem(data.main_url, required=False)) is not None:
         errors["main_url"] = msg
     if not 0.1 <= data.analysis_fps <= 15:
         errors["analysis_fps"] = "分析帧率应在 0.1 到 15 之间"
