@@ -17,10 +17,11 @@ from PySide6.QtWidgets import QApplication
 from desktop import paths
 from desktop.core.db import database_url, init_schema, make_engine
 from desktop.core.wall_cameras import load_wall_cameras
+from desktop.services.registry_service import RegistryService
 from desktop.services.status_recorder import StatusRecorder
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
-from desktop.ui.main_window import MainWindow
+from desktop.ui.main_window import MainWindow, wall_entries
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,10 @@ class Console:
         self.files = TaskRunner("files")
         self.streams = StreamService()
         self.recorder = StatusRecorder(self.streams, self.db, self.engine)
-        self.window = MainWindow(self.streams, self.files, paths.snapshot_dir(), paths.data_dir() / "wall.json")
+        self.registry = RegistryService(self.engine, self.db)
+        self.window = MainWindow(self.streams, self.files, paths.snapshot_dir(), paths.data_dir() / "wall.json",
+                                 registry=self.registry)
+        self.registry.changed.connect(self.reload_cameras)
         self.window.resize(*options.size)
         self._started = time.monotonic()
         self._announced = False
@@ -83,14 +87,35 @@ class Console:
     def _prepare_and_load(self):
         """On the DB thread: schema check and the camera list, never on the GUI thread."""
         init_schema(self.engine)
-        return load_wall_cameras(self.engine)
+        return self._load_cameras()
+
+    def _load_cameras(self):
+        """On the DB thread: the wall's cameras and the search entries of their venues."""
+        cameras = load_wall_cameras(self.engine)
+        return cameras, wall_entries(cameras)
 
     def _loaded(self, result) -> None:
         if isinstance(result, BaseException):
             self.window.statusBar().showMessage(self.window.tr("加载监控点失败：{0}").format(result))
             return
-        self.window.set_cameras(result)
-        self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(result)), 5000)
+        cameras, entries = result
+        self.window.set_cameras(cameras, entries)
+        if self.window.registry_page is not None:
+            self.window.registry_page.reload()
+        self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(cameras)), 5000)
+
+    def reload_cameras(self) -> None:
+        """After a registry change or an import: the wall and its tree show the new state;
+        streams of unchanged cameras keep running."""
+        def done(result) -> None:
+            if isinstance(result, BaseException):
+                self.window.statusBar().showMessage(self.window.tr("刷新监控点失败：{0}").format(result))
+                return
+            cameras, entries = result
+            self.window.set_cameras(cameras, entries)
+
+        if not self._shut_down:
+            self.db.submit(self._load_cameras, on_done=done, on_error=done)
 
     def _maybe_screenshot(self) -> None:
         """First shot once every tile has shown video for a moment (so fps figures are real),
@@ -125,6 +150,7 @@ class Console:
         self._shut_down = True
         self.window.wall_page.shutdown()
         self.streams.shutdown(3.0)
+        self.registry.shutdown(wait=True)
         self.files.shutdown(wait=True)
         self.db.shutdown(wait=True)
         self.engine.dispose()

@@ -1,4 +1,5 @@
-"""Main window: camera tree on the left, the wall in the middle, status bar below."""
+"""Main window: pages (视频墙, 单位档案; later 告警, 案件, 统计, 设置) as tabs; on the wall page
+the camera tree docks on the left; status bar below."""
 
 from __future__ import annotations
 
@@ -6,26 +7,65 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
 
+from desktop.core.registry_search import SearchEntry, filter_entries, make_entry
+from desktop.core.vocabulary import BUILD_PROGRESS, VENUE_TYPES
 from desktop.core.wall_cameras import WallCamera
+from desktop.services.registry_service import RegistryService
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
 from desktop.streaming.status import StreamState
 from desktop.ui.camera_tile import STATE_COLORS, tr_status
+from desktop.ui.registry import RegistryPage
 from desktop.ui.wall_page import WallPage
 from widgets.camera_tree import CameraTree, TreeCamera
+
+TAB_STYLE = """
+QTabWidget::pane { border: none; border-top: 1px solid #363c45; }
+QTabBar::tab { background: #23272e; color: #9ca3af; padding: 6px 18px; border: 1px solid #363c45;
+               border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px; margin-right: 2px; }
+QTabBar::tab:selected { background: #2563eb; color: #ffffff; border-color: #3b82f6; }
+QTabBar::tab:hover:!selected { color: #e5e7eb; }
+"""
+
+
+def wall_entries(cameras: list[WallCamera]) -> list[SearchEntry]:
+    """Search entries of the venues on the wall (pinyin costs ~0.3 ms a name: call it off the
+    GUI thread for a large station, as the console's loader does)."""
+    venues: dict[int, WallCamera] = {}
+    names: dict[int, list[str]] = {}
+    for c in cameras:
+        venues.setdefault(c.venue_id, c)
+        names.setdefault(c.venue_id, []).append(c.name)
+    return [make_entry(vid, c.venue_name, c.address, c.license_no, c.street, c.venue_type, c.build_progress,
+                       names[vid]) for vid, c in venues.items()]
 
 
 class MainWindow(QMainWindow):
     def __init__(self, streams: StreamService, files: TaskRunner, snapshot_dir: Path,
-                 plan_path: Path | None = None) -> None:
+                 plan_path: Path | None = None, registry: RegistryService | None = None) -> None:
         super().__init__()
         self.setWindowTitle(self.tr("明厨亮灶监管工作台"))
         self.streams = streams
-        self.wall_page = WallPage(streams, files, snapshot_dir, plan_path=plan_path, parent=self)
-        self.setCentralWidget(self.wall_page)
+        self.pages = QTabWidget(self)
+        self.pages.setObjectName("pages")
+        self.pages.setDocumentMode(True)
+        self.pages.setStyleSheet(TAB_STYLE)
+        self.wall_page = WallPage(streams, files, snapshot_dir, plan_path=plan_path, parent=self.pages)
+        self.pages.addTab(self.wall_page, self.tr("视频墙"))
+        self.registry_page: RegistryPage | None = None
+        if registry is not None:
+            self.registry_page = RegistryPage(registry, self.pages)
+            self.pages.addTab(self.registry_page, self.tr("单位档案"))
+            self.registry_page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            registry.failed.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.setCentralWidget(self.pages)
+        self.pages.currentChanged.connect(self._page_changed)
         self.tree = CameraTree(self)
+        self.tree.set_filter_options(VENUE_TYPES, BUILD_PROGRESS)
+        self.tree.filterChanged.connect(self._filter_tree)
+        self._entries: list[SearchEntry] = []
         dock = QDockWidget(self.tr("监控点"), self)
         dock.setObjectName("cameraTree")
         dock.setWidget(self.tree)
@@ -45,15 +85,37 @@ class MainWindow(QMainWindow):
         self.addAction(full)
         self.full_screen_action = full
 
-    def set_cameras(self, cameras: list[WallCamera]) -> None:
+    def set_cameras(self, cameras: list[WallCamera], entries: list[SearchEntry] | None = None) -> None:
+        """Show these cameras (first load, or a reload after a registry change). Streams of
+        cameras whose URL or credentials did not change keep running; changed ones restart."""
+        self._entries = list(entries) if entries is not None else wall_entries(cameras)
         self.tree.set_cameras([
-            TreeCamera(c.camera_id, c.name, c.street, c.venue_name, c.venue_type) for c in cameras])
+            TreeCamera(c.camera_id, c.name, c.street, c.venue_name, c.venue_type, venue_id=c.venue_id)
+            for c in cameras])
+        self._filter_tree(*self.tree.filter_state())
         self.wall_page.set_cameras(cameras)
+        self._online &= {c.camera_id for c in cameras}
         self._update_counts()
+
+    def _filter_tree(self, query: str, types, progress) -> None:
+        if not query.strip() and types is None and progress is None:
+            self.tree.set_visible_venues(None)
+        else:
+            self.tree.set_visible_venues(filter_entries(self._entries, query, types, progress))
+
+    def show_page(self, page) -> None:
+        self.pages.setCurrentWidget(page)
+
+    def _page_changed(self, _index: int) -> None:
+        on_wall = self.pages.currentWidget() is self.wall_page
+        self.tree_dock.setVisible(on_wall and not self.isFullScreen())
 
     def set_full_screen(self, on: bool) -> None:
         """F11: the wall alone on the whole screen; F11 or Esc brings the window back."""
+        if on:
+            self.pages.setCurrentWidget(self.wall_page)
         self.tree_dock.setVisible(not on)
+        self.pages.tabBar().setVisible(not on)
         self.wall_page.toolbar.setVisible(not on)
         self.statusBar().setVisible(not on)
         self.showFullScreen() if on else self.showNormal()

@@ -65,9 +65,16 @@ class WallPage(QWidget):
 
     # -- cameras and pages ----------------------------------------------------------------
     def set_cameras(self, cameras: list[WallCamera]) -> None:
-        self.cameras = {c.camera_id: c for c in cameras}
+        """First load: the saved plan. A reload after a registry change: the plan in memory (a
+        save may still be in flight), and only cameras whose stream URL changed restart."""
+        previous, self.cameras = self.cameras, {c.camera_id: c for c in cameras}
         ids = [c.camera_id for c in cameras]
-        saved = load_json(self.plan_path) if self.plan_path else {}
+        for cam in cameras:
+            before = previous.get(cam.camera_id)
+            if before is not None and before.open_url("sub") != cam.open_url("sub"):
+                # The wall acquires by camera id: releasing lets the next acquire open the new URL.
+                self.streams.release(StreamKey(cam.camera_id, "sub"), HOLDER)
+        saved = self.plan.to_dict() if previous else (load_json(self.plan_path) if self.plan_path else {})
         if saved:
             self.plan = WallPlan.from_dict(saved, ids)
         else:
