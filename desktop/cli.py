@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from desktop import paths
+from desktop import cli_registry, paths
 from desktop.logging_setup import setup_logging
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="导出表格 / export the database to a spreadsheet")
     ev = ex.add_subparsers(dest="what", required=True).add_parser("venues", help="一户一档模板 .xlsx or .csv")
     ev.add_argument("file", type=Path)
+    cli_registry.add_parsers(sub)
     return p
 
 
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return _probe(args)
     if command == "demo-server":
         return _demo_server(args)
+    if command in ("db", "stats"):
+        return cli_registry.run(args)
     if command == "import":
         return _import_venues(args)
     if command == "export":

@@ -1,0 +1,28 @@
+"""`main.py db` and `main.py stats progress` on the data directory's SQLite file."""
+
+import json
+
+from desktop.cli import main
+from desktop.core.db import database_url, make_engine
+from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
+
+
+def test_db_upgrade_then_progress_table_and_json(data_dir, capsys):
+    data_dir.mkdir(parents=True)
+    assert main(["db", "current"]) == 0
+    assert "空库" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    assert "0002 (最新" in capsys.readouterr().out
+    engine = make_engine(database_url(data_dir))
+    vid = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇", build_progress="完成建设",
+                                        platform_connected=True))
+    save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://10.0.0.5/sub", platform_connected=True))
+    save_venue(engine, VenueInput(name="七宝老街汤团店", street="七宝镇", build_progress="设备安装"))
+    engine.dispose()
+    assert main(["stats", "progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("街镇\t选点(户)\t前期准备")
+    assert lines[1].split("\t") == ["七宝镇", "2", "0", "1", "0", "1", "1", "1", "1", "1", "1"]
+    assert main(["stats", "progress", "--json"]) == 0
+    total = json.loads(capsys.readouterr().out)[-1]
+    assert total["街镇"] == "合计" and total["单位"] == 2 and total["摄像头已对接"] == 1
