@@ -11,18 +11,24 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 EMPTY = "—"
 
 
+def heading_label(text: str, parent: QWidget, name: str) -> QLabel:
+    """A selectable, wrapping heading a third larger than the body text."""
+    label = QLabel(text, parent)
+    label.setObjectName(name)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.35)
+    font.setBold(True)
+    label.setFont(font)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label
+
+
 class DetailPanel(QWidget):
     def __init__(self, title: str = "", columns: int = 2, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.columns = max(1, columns)
-        self.title = QLabel(title, self)
-        self.title.setObjectName("detailTitle")
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.35)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.title.setWordWrap(True)
-        self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.title = heading_label(title, self, "detailTitle")
         self.title.setVisible(bool(title))
         self._grid = QGridLayout()
         self._grid.setHorizontalSpacing(12)

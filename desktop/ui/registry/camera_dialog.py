@@ -12,13 +12,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -29,7 +27,7 @@ from desktop.core.vocabulary import CAMERA_AREAS
 from desktop.services.registry_service import CredentialEdit, RegistryService, error_text
 from desktop.streaming.probe import ProbeResult
 from desktop.ui.camera_tile import tr_status
-from desktop.ui.registry.form import FieldForm
+from desktop.ui.registry.form import FieldForm, dialog_layout
 from desktop.ui.registry.venue_dialog import combo_value
 
 log = logging.getLogger(__name__)
@@ -107,14 +105,7 @@ class CameraDialog(QDialog):
         trow.addWidget(self.probe_button)
         trow.addWidget(self.probe_result, 1)
         f.add("probe", self.tr("连接测试"), test)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel, self)
-        self.buttons.button(QDialogButtonBox.Save).setText(self.tr("保存"))
-        self.buttons.button(QDialogButtonBox.Cancel).setText(self.tr("取消"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(f)
-        layout.addWidget(self.buttons)
+        self.buttons = dialog_layout(self, f)
         for edit in (self.sub_url, self.main_url):  # typed or pasted: out of the URL at once
             edit.textEdited.connect(lambda _t, e=edit: self._take_credentials(e))
             edit.editingFinished.connect(lambda e=edit: self._take_credentials(e))

@@ -3,7 +3,7 @@ plus a general line for errors that belong to no field."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 ERROR_STYLE = "color: #f87171;"
 HINT_STYLE = "color: #9ca3af; font-size: 9pt;"
@@ -82,3 +82,16 @@ class FieldForm(QWidget):
         """The message shown under a field ('' when none)."""
         label = self._errors.get(key)
         return label.text() if label is not None else ""
+
+
+def dialog_layout(dialog: QDialog, form: QWidget) -> QDialogButtonBox:
+    """The form above 保存 / 取消, wired to the dialog's accept and reject."""
+    buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel, dialog)
+    buttons.button(QDialogButtonBox.Save).setText(dialog.tr("保存"))
+    buttons.button(QDialogButtonBox.Cancel).setText(dialog.tr("取消"))
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(form)
+    layout.addWidget(buttons)
+    return buttons

@@ -11,10 +11,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -22,7 +20,7 @@ from desktop.core.registry import VenueInput, VenueRecord
 from desktop.core.registry_validation import ValidationError
 from desktop.core.vocabulary import BUILD_PROGRESS, DEFAULT_PROGRESS, RISK_LEVELS, VENUE_TYPES
 from desktop.services.registry_service import RegistryService, error_text
-from desktop.ui.registry.form import FieldForm
+from desktop.ui.registry.form import FieldForm, dialog_layout
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +78,7 @@ class VenueDialog(QDialog):
         self.platform_connected = f.add("platform_connected", "", QCheckBox(self.tr("已接入监管平台"), self))
         self.notes = f.add("notes", self.tr("备注"), QPlainTextEdit(self))
         self.notes.setFixedHeight(60)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel, self)
-        self.buttons.button(QDialogButtonBox.Save).setText(self.tr("保存"))
-        self.buttons.button(QDialogButtonBox.Cancel).setText(self.tr("取消"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(f)
-        layout.addWidget(self.buttons)
+        self.buttons = dialog_layout(self, f)
         self._fill(venue)
         self.saving = False
 

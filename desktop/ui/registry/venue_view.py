@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.redact import redact_url
 from desktop.core.registry import CameraRecord, VenueRecord
-from widgets.detail_panel import DetailPanel
+from widgets.detail_panel import DetailPanel, heading_label
 
 CAMERA_ID_ROLE = Qt.UserRole + 1
 TABLE_MAX_ROWS = 10  # past this the camera table scrolls
@@ -60,14 +60,7 @@ class VenueView(QWidget):
         self.empty.setStyleSheet("color: #9ca3af;")
         body = QWidget(self)
         self.details = DetailPanel(parent=body, columns=2)
-        self.title = QLabel(body)
-        self.title.setObjectName("venueTitle")
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.35)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.title.setWordWrap(True)
-        self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.title = heading_label("", body, "venueTitle")
         self.edit_button = QPushButton(self.tr("编辑单位"), body)
         self.delete_button = QPushButton(self.tr("删除单位"), body)
         self.edit_button.clicked.connect(self.editVenue)
