@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import paths
 from desktop.core.db import database_url, init_schema, make_engine
+from desktop.core.patrol_groups import list_patrol_groups, save_patrol_group
+from desktop.core.registry_validation import ValidationError
 from desktop.core.wall_cameras import load_wall_cameras
 from desktop.services.registry_service import RegistryService
 from desktop.services.status_recorder import StatusRecorder
@@ -70,6 +72,7 @@ class Console:
         self.window = MainWindow(self.streams, self.files, paths.snapshot_dir(), paths.data_dir() / "wall.json",
                                  registry=self.registry)
         self.registry.changed.connect(self.reload_cameras)
+        self.window.wall_page.patrolGroupSaveRequested.connect(self._save_patrol_group)
         self.window.resize(*options.size)
         self._started = time.monotonic()
         self._announced = False
@@ -90,16 +93,18 @@ class Console:
         return self._load_cameras()
 
     def _load_cameras(self):
-        """On the DB thread: the wall's cameras and the search entries of their venues."""
+        """On the DB thread: the wall's cameras, the search entries of their venues, the
+        stored patrol groups."""
         cameras = load_wall_cameras(self.engine)
-        return cameras, wall_entries(cameras)
+        return cameras, wall_entries(cameras), list_patrol_groups(self.engine)
 
     def _loaded(self, result) -> None:
         if isinstance(result, BaseException):
             self.window.statusBar().showMessage(self.window.tr("加载监控点失败：{0}").format(result))
             return
-        cameras, entries = result
+        cameras, entries, groups = result
         self.window.set_cameras(cameras, entries)
+        self.window.wall_page.set_patrol_groups(groups)
         if self.window.registry_page is not None:
             self.window.registry_page.reload()
         self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(cameras)), 5000)
@@ -111,11 +116,28 @@ class Console:
             if isinstance(result, BaseException):
                 self.window.statusBar().showMessage(self.window.tr("刷新监控点失败：{0}").format(result))
                 return
-            cameras, entries = result
+            cameras, entries, groups = result
             self.window.set_cameras(cameras, entries)
+            self.window.wall_page.set_patrol_groups(groups)
 
         if not self._shut_down:
             self.db.submit(self._load_cameras, on_done=done, on_error=done)
+
+    def _save_patrol_group(self, name: str, camera_ids: list, dwell: int) -> None:
+        def save():
+            save_patrol_group(self.engine, name, camera_ids, dwell_seconds=dwell)
+            return list_patrol_groups(self.engine)
+
+        def done(result) -> None:
+            if isinstance(result, ValidationError):
+                self.window.statusBar().showMessage(self.window.tr("保存分组失败：{0}").format(result), 8000)
+            elif isinstance(result, BaseException):
+                self.window.statusBar().showMessage(self.window.tr("保存分组失败"), 8000)
+            else:
+                self.window.wall_page.set_patrol_groups(result)
+                self.window.statusBar().showMessage(self.window.tr("已保存轮巡分组「{0}」").format(name), 5000)
+
+        self.db.submit(save, on_done=done, on_error=done)
 
     def _maybe_screenshot(self) -> None:
         """First shot once every tile has shown video for a moment (so fps figures are real),

@@ -8,8 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QMenu, QVBoxLayout, QWidget
 
+from desktop.core.patrol_groups import PatrolGroupRecord
 from desktop.core.settings_file import load_json, save_json
 from desktop.core.snapshot import save_snapshot
 from desktop.core.wall_cameras import WallCamera
@@ -32,6 +33,7 @@ class WallPage(QWidget):
     message = Signal(str)  # for the status bar
     pageChanged = Signal()
     snapshotSaved = Signal(str)  # path of the PNG written
+    patrolGroupSaveRequested = Signal(str, list, int)  # name, camera ids, dwell seconds
 
     def __init__(self, streams: StreamService, files: TaskRunner, snapshot_dir: Path, user: str = "",
                  plan_path: Path | None = None, parent: QWidget | None = None) -> None:
@@ -42,6 +44,8 @@ class WallPage(QWidget):
         self.snapshot_dir = snapshot_dir
         self.user = user
         self.cameras: dict[int, WallCamera] = {}
+        self.patrol_groups: dict[int, PatrolGroupRecord] = {}
+        self.ask_group_name = self._ask_group_name  # tests answer instead of a modal dialog
         self.plan = WallPlan()
         self._shown: list[int | None] = []  # camera ids on screen now
         self._tiles: list[CameraTile | None] = []
@@ -60,6 +64,7 @@ class WallPage(QWidget):
         self.toolbar.layoutChosen.connect(self.set_layout)
         self.toolbar.pageStep.connect(self.step_page)
         self.toolbar.patrolToggled.connect(self._toggle_patrol)
+        self.toolbar.saveGroupRequested.connect(self.save_page_as_group)
         self.toolbar.snapshotRequested.connect(self.snapshot_selected)
         self.patrol.pageShown.connect(lambda i, n: self.toolbar.set_page_label(i, n, patrol=True))
 
@@ -81,8 +86,16 @@ class WallPage(QWidget):
             # At most 16 to a page: a large station pages or patrols rather than shrinking tiles.
             self.plan = WallPlan.of(ids, layout_for(min(len(ids), 16)) if ids else 16)
         self.toolbar.set_layout(self.plan.layout)
-        self.toolbar.set_groups(sorted({c.street for c in cameras if c.street}))
+        self._update_group_choices()
         self.show_plan_page()
+
+    def set_patrol_groups(self, groups: list[PatrolGroupRecord]) -> None:
+        self.patrol_groups = {g.id: g for g in groups}
+        self._update_group_choices()
+
+    def _update_group_choices(self) -> None:
+        streets = sorted({c.street for c in self.cameras.values() if c.street})
+        self.toolbar.set_groups(streets, [(g.id, g.name) for g in self.patrol_groups.values()])
 
     def set_layout(self, n: int) -> None:
         self.plan.set_layout(n)
@@ -185,11 +198,28 @@ class WallPage(QWidget):
             self.show_plan_page()
             return
         group = self.toolbar.patrol_group()
-        if group:
+        if group.startswith("group:"):
+            stored = self.patrol_groups.get(int(group[6:]))
+            ids = [cid for cid in (stored.camera_ids if stored else ()) if cid in self.cameras]
+        elif group:
             ids = [c.camera_id for c in self.cameras.values() if c.street == group]
         else:
             ids = [cid for cid in self.plan.positions if cid is not None]
         self.patrol.start(ids, self.plan.layout, self.toolbar.patrol_seconds())
+
+    def save_page_as_group(self) -> None:
+        """The cameras of the page on screen, in their tile order, become a stored patrol group."""
+        ids = [cid for cid in self._shown if cid is not None]
+        if not ids:
+            self.message.emit(self.tr("当前页没有画面"))
+            return
+        name = self.ask_group_name()
+        if name:
+            self.patrolGroupSaveRequested.emit(name, ids, self.toolbar.patrol_seconds())
+
+    def _ask_group_name(self) -> str:
+        name, ok = QInputDialog.getText(self, self.tr("存为轮巡分组"), self.tr("分组名称："))
+        return name.strip() if ok else ""
 
     # -- snapshots ---------------------------------------------------------------------------
     def snapshot_selected(self) -> None:

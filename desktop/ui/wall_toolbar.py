@@ -12,6 +12,7 @@ class WallToolbar(QWidget):
     layoutChosen = Signal(int)
     pageStep = Signal(int)
     patrolToggled = Signal(bool)
+    saveGroupRequested = Signal()
     snapshotRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -43,8 +44,13 @@ class WallToolbar(QWidget):
         self.group_box = QComboBox(self)
         self.interval = QSpinBox(self, minimum=5, maximum=600, value=20, suffix=self.tr(" 秒"))
         self.interval.setToolTip(self.tr("轮巡间隔"))
+        save_group = QToolButton(self, text="＋")
+        save_group.setToolTip(self.tr("将当前页的画面存为轮巡分组"))
+        save_group.clicked.connect(self.saveGroupRequested)
+        self.save_group_button = save_group
         row.addWidget(self.patrol_button)
         row.addWidget(self.group_box)
+        row.addWidget(save_group)
         row.addWidget(self.interval)
         row.addStretch(1)
         snap = QPushButton(self.tr("抓拍"), self)
@@ -56,11 +62,19 @@ class WallToolbar(QWidget):
     def set_layout(self, n: int) -> None:
         self._layout_buttons[n].setChecked(True)
 
-    def set_groups(self, streets: list[str]) -> None:
+    def set_groups(self, streets: list[str], groups: list[tuple[int, str]] = ()) -> None:
+        """Patrol choices: every page, one 街镇, or a stored group (data "group:<id>"); the
+        current choice is kept when it still exists."""
+        current = self.group_box.currentData()
+        self.group_box.blockSignals(True)
         self.group_box.clear()
         self.group_box.addItem(self.tr("全部页面"), "")
         for s in streets:
             self.group_box.addItem(s, s)
+        for gid, name in groups:
+            self.group_box.addItem(self.tr("分组 · {0}").format(name), f"group:{gid}")
+        self.group_box.setCurrentIndex(max(0, self.group_box.findData(current)))
+        self.group_box.blockSignals(False)
 
     def patrol_group(self) -> str:
         return self.group_box.currentData() or ""

@@ -227,3 +227,33 @@ def test_the_wall_plan_survives_a_restart(qtbot, rtsp_server, make_console, data
     assert page2.plan.layout == 1 and page2.plan.page == 2
     assert page2.wall.sources()[0].camera.camera_id == ids[0]
     assert "3/4" in page2.toolbar.page_label.text() and page2.toolbar._layout_buttons[1].isChecked()
+
+
+def test_a_page_saved_as_patrol_group_is_stored_and_patrolled(qtbot, rtsp_server, make_console, data_dir):
+    from desktop.core.db import database_url, make_engine
+    from desktop.core.patrol_groups import list_patrol_groups
+
+    console = make_console(rtsp_server, cameras=4)
+    page = console.window.wall_page
+    page.set_layout(4)
+    page.place_camera(0, list(page.cameras)[3])  # the duty officer arranges a page
+    page_ids = [cid for cid in page._shown if cid is not None]
+    page.ask_group_name = lambda: "午餐高峰"
+    page.toolbar.save_group_button.click()
+    box = page.toolbar.group_box
+    qtbot.waitUntil(lambda: box.findText("分组 · 午餐高峰") >= 0, timeout=5000)
+    engine = make_engine(database_url(data_dir))
+    (group,) = list_patrol_groups(engine)
+    engine.dispose()
+    assert (group.name, list(group.camera_ids)) == ("午餐高峰", page_ids)
+    # Patrol it one camera at a time: exactly its cameras, in its order.
+    page.set_layout(1)
+    page.toolbar.interval.setMinimum(1)
+    page.toolbar.interval.setValue(1)
+    box.setCurrentIndex(box.findText("分组 · 午餐高峰"))
+    seen = []
+    page.patrol.pageShown.connect(lambda i, n: seen.append(page.wall.sources()[0].camera.camera_id))
+    page.toolbar.patrol_button.setChecked(True)
+    qtbot.waitUntil(lambda: len(seen) >= len(page_ids), timeout=10000)
+    assert seen[:len(page_ids)] == page_ids
+    page.toolbar.patrol_button.setChecked(False)
