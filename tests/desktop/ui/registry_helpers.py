@@ -1,13 +1,13 @@
 """Helpers for the registry UI tests: open the page on the real console, walk widget texts."""
 
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QComboBox,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QTableWidget,
-    QTreeWidget,
     QWidget,
 )
 
@@ -36,18 +36,23 @@ def visible_texts(root: QWidget) -> list[str]:
             out.append(w.toPlainText())
         elif isinstance(w, QComboBox):
             out += [w.itemText(i) for i in range(w.count())] + [w.currentText()]
-        elif isinstance(w, QTreeWidget):
-            stack = [w.topLevelItem(i) for i in range(w.topLevelItemCount())]
-            while stack:
-                item = stack.pop()
-                out += [item.text(0), item.toolTip(0)]
-                stack += [item.child(i) for i in range(item.childCount())]
-        elif isinstance(w, QTableWidget):
-            for r in range(w.rowCount()):
-                for c in range(w.columnCount()):
-                    if (item := w.item(r, c)) is not None:
-                        out += [item.text(), item.toolTip()]
+        elif isinstance(w, QAbstractItemView) and w.model() is not None:
+            out += model_texts(w.model())
     return [t for t in out if t]
+
+
+def model_texts(model, parent: QModelIndex | None = None) -> list[str]:
+    """Display texts and tooltips of every row and column of an item model (trees included,
+    also rows a collapsed or scrolled view does not show)."""
+    parent = parent or QModelIndex()
+    out: list[str] = []
+    for r in range(model.rowCount(parent)):
+        for c in range(model.columnCount(parent)):
+            index = model.index(r, c, parent)
+            out += [str(model.data(index, role) or "") for role in (Qt.DisplayRole, Qt.ToolTipRole)]
+            if c == 0 and model.rowCount(index) > 0:
+                out += model_texts(model, index)
+    return out
 
 
 def tree_venues(tree) -> list[str]:

@@ -3,25 +3,13 @@ an RTSP server that demands a password, while tiles, tree and logs never show it
 
 import logging
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QTreeWidget
-
 from desktop.core.db import database_url, make_engine, migrate
 from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
 from desktop.demo.server import DemoServer
 from desktop.ui.app import Console, GuiOptions, make_application
+from tests.desktop.ui.registry_helpers import visible_texts
 
 PASSWORD = "Kitchen#2026"
-
-
-def _visible_texts(window) -> str:
-    texts = [w.text() for w in window.findChildren(QLabel)] + [w.text() for w in window.findChildren(QLineEdit)]
-    for tree in window.findChildren(QTreeWidget):
-        stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-        while stack:
-            item = stack.pop()
-            texts += [item.text(0), item.toolTip(0)]
-            stack += [item.child(i) for i in range(item.childCount())]
-    return "\n".join(texts)
 
 
 def test_wall_opens_a_password_protected_camera_and_shows_no_secret(qtbot, data_dir, media_cache, caplog):
@@ -47,7 +35,9 @@ def test_wall_opens_a_password_protected_camera_and_shows_no_secret(qtbot, data_
             qtbot.waitUntil(lambda: "用户名或密码错误" in page.wall.sources()[1].overlay().status
                             or "用户名或密码错误" in (page.wall.sources()[1].overlay().detail or ""), timeout=15000)
             overlays = [str(t.overlay()) for t in page.wall.sources() if t is not None]
-            shown = _visible_texts(console.window) + "\n".join(overlays)
+            texts = visible_texts(console.window)
+            assert "七宝中学食堂" in texts and "烹饪区" in texts  # the walk does reach the tree
+            shown = "\n".join(texts + overlays)
             assert PASSWORD not in shown and "admin" not in shown
             assert PASSWORD not in caplog.text
         finally:
