@@ -122,20 +122,34 @@ class CameraInput:
     id: int | None = None
 
 
-def _venue_record(v: Venue, street: Street | None, cameras: int) -> VenueRecord:
-    return VenueRecord(v.id, v.name, v.license_no or "", v.address, v.street_id, street.name if street else "",
-                       v.venue_type, v.risk_level, v.contact_person, v.contact_phone, v.business_hours,
-                       v.build_progress, v.expected_completion, v.platform_connected, v.notes, cameras)
+# Plain column selects, not ORM entities: a district lists 12,500 venues and 25,000 cameras, and
+# that many tracked objects cost full garbage collections the GUI thread feels (GIL).
+_VENUE_COLUMNS = (Venue.id, Venue.name, Venue.license_no, Venue.address, Venue.street_id, Street.name,
+                  Venue.venue_type, Venue.risk_level, Venue.contact_person, Venue.contact_phone,
+                  Venue.business_hours, Venue.build_progress, Venue.expected_completion,
+                  Venue.platform_connected, Venue.notes)
+_CAMERA_COLUMNS = (Camera.id, Camera.venue_id, Camera.name, Camera.area, Camera.sub_url, Camera.main_url,
+                   Camera.enabled, Camera.sort_order, Camera.installed, Camera.platform_connected,
+                   Camera.analysis_enabled, Camera.analysis_fps)
 
 
-def _camera_record(c: Camera, has_credentials: bool) -> CameraRecord:
-    return CameraRecord(c.id, c.venue_id, c.name, c.area, c.sub_url, c.main_url, c.enabled, c.sort_order,
-                        c.installed, c.platform_connected, c.analysis_enabled, c.analysis_fps, has_credentials)
+def _venue_record(row) -> VenueRecord:
+    (vid, name, license_no, address, street_id, street, venue_type, risk, person, phone, hours, progress,
+     expected, connected, notes, cameras) = row
+    return VenueRecord(vid, name, license_no or "", address, street_id, street or "", venue_type, risk, person,
+                       phone, hours, progress, expected, bool(connected), notes, cameras)
+
+
+def _camera_record(row) -> CameraRecord:
+    *values, credential = row
+    cid, venue_id, name, area, sub_url, main_url, enabled, order, installed, connected, analysis, fps = values
+    return CameraRecord(cid, venue_id, name, area, sub_url, main_url, bool(enabled), order, bool(installed),
+                        bool(connected), bool(analysis), fps, credential is not None)
 
 
 def _venue_query():
     counts = select(Camera.venue_id, func.count(Camera.id).label("n")).group_by(Camera.venue_id).subquery()
-    return (select(Venue, Street, func.coalesce(counts.c.n, 0))
+    return (select(*_VENUE_COLUMNS, func.coalesce(counts.c.n, 0)).select_from(Venue)
             .join(Street, Venue.street_id == Street.id, isouter=True)
             .join(counts, counts.c.venue_id == Venue.id, isouter=True))
 
@@ -150,7 +164,7 @@ def list_venues(engine: Engine) -> list[VenueRecord]:
     """All venues in tree order (街镇, then entry order), with their camera counts."""
     with Session(engine) as s:
         rows = s.exec(_venue_query().order_by(Street.sort_order, Street.id, Venue.id)).all()
-        return [_venue_record(v, st, n) for v, st, n in rows]
+        return [_venue_record(r) for r in rows]
 
 
 def get_venue(engine: Engine, venue_id: int) -> VenueRecord:
@@ -158,17 +172,17 @@ def get_venue(engine: Engine, venue_id: int) -> VenueRecord:
         row = s.exec(_venue_query().where(Venue.id == venue_id)).first()
         if row is None:
             raise NotFoundError(f"单位不存在 (venue {venue_id} not found)")
-        return _venue_record(*row)
+        return _venue_record(row)
 
 
 def list_cameras(engine: Engine, venue_id: int | None = None) -> list[CameraRecord]:
-    stmt = (select(Camera, CameraCredential.camera_id)
+    stmt = (select(*_CAMERA_COLUMNS, CameraCredential.camera_id)
             .join(CameraCredential, CameraCredential.camera_id == Camera.id, isouter=True)
             .order_by(Camera.venue_id, Camera.sort_order, Camera.id))
     if venue_id is not None:
         stmt = stmt.where(Camera.venue_id == venue_id)
     with Session(engine) as s:
-        return [_camera_record(c, cred is not None) for c, cred in s.exec(stmt).all()]
+        return [_camera_record(r) for r in s.exec(stmt).all()]
 
 
 def camera_credentials(engine: Engine, camera_id: int) -> Credentials:
