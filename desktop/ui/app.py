@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import paths
 from desktop.core.db import database_url, init_schema, make_engine
-from desktop.core.patrol_groups import list_patrol_groups, save_patrol_group
+from desktop.core.patrol_groups import delete_patrol_group, list_patrol_groups, save_patrol_group
 from desktop.core.registry_validation import ValidationError
 from desktop.core.wall_cameras import load_wall_cameras
 from desktop.services.registry_service import RegistryService
@@ -74,6 +74,7 @@ class Console:
                                  registry=self.registry)
         self.registry.changed.connect(self.reload_cameras)
         self.window.wall_page.patrolGroupSaveRequested.connect(self._save_patrol_group)
+        self.window.wall_page.patrolGroupDeleteRequested.connect(self._delete_patrol_group)
         self.window.resize(*options.size)
         self._started = time.monotonic()
         self._announced = False
@@ -139,6 +140,19 @@ class Console:
                 self.window.statusBar().showMessage(self.window.tr("已保存轮巡分组「{0}」").format(name), 5000)
 
         self.db.submit(save, on_done=done, on_error=done)
+
+    def _delete_patrol_group(self, group_id: int) -> None:
+        def delete():
+            delete_patrol_group(self.engine, group_id)
+            return list_patrol_groups(self.engine)
+
+        def done(result) -> None:
+            if isinstance(result, BaseException):
+                self.window.statusBar().showMessage(self.window.tr("删除分组失败"), 8000)
+            else:
+                self.window.wall_page.set_patrol_groups(result)
+
+        self.db.submit(delete, on_done=done, on_error=done)
 
     def _maybe_screenshot(self) -> None:
         """First shot once every tile has shown video for a moment (so fps figures are real),

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QInputDialog, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from desktop.core.patrol_groups import PatrolGroupRecord
 from desktop.core.settings_file import load_json, save_json
@@ -34,6 +34,7 @@ class WallPage(QWidget):
     pageChanged = Signal()
     snapshotSaved = Signal(str)  # path of the PNG written
     patrolGroupSaveRequested = Signal(str, list, int)  # name, camera ids, dwell seconds
+    patrolGroupDeleteRequested = Signal(int)
 
     def __init__(self, streams: StreamService, files: TaskRunner, snapshot_dir: Path, user: str = "",
                  plan_path: Path | None = None, parent: QWidget | None = None) -> None:
@@ -46,6 +47,7 @@ class WallPage(QWidget):
         self.cameras: dict[int, WallCamera] = {}
         self.patrol_groups: dict[int, PatrolGroupRecord] = {}
         self.ask_group_name = self._ask_group_name  # tests answer instead of a modal dialog
+        self.confirm = self._confirm
         self.plan = WallPlan()
         self._shown: list[int | None] = []  # camera ids on screen now
         self._tiles: list[CameraTile | None] = []
@@ -65,6 +67,7 @@ class WallPage(QWidget):
         self.toolbar.pageStep.connect(self.step_page)
         self.toolbar.patrolToggled.connect(self._toggle_patrol)
         self.toolbar.saveGroupRequested.connect(self.save_page_as_group)
+        self.toolbar.deleteGroupRequested.connect(self._delete_group)
         self.toolbar.snapshotRequested.connect(self.snapshot_selected)
         self.patrol.pageShown.connect(lambda i, n: self.toolbar.set_page_label(i, n, patrol=True))
 
@@ -216,6 +219,16 @@ class WallPage(QWidget):
         name = self.ask_group_name()
         if name:
             self.patrolGroupSaveRequested.emit(name, ids, self.toolbar.patrol_seconds())
+
+    def _delete_group(self, group_id: int) -> None:
+        group = self.patrol_groups.get(group_id)
+        if group is not None and self.confirm(self.tr("删除轮巡分组「{0}」？摄像头本身不受影响。").format(group.name)):
+            if self.patrol.active:
+                self.toolbar.patrol_button.setChecked(False)
+            self.patrolGroupDeleteRequested.emit(group_id)
+
+    def _confirm(self, text: str) -> bool:
+        return QMessageBox.question(self, self.tr("轮巡分组"), text) == QMessageBox.Yes
 
     def _ask_group_name(self) -> str:
         name, ok = QInputDialog.getText(self, self.tr("存为轮巡分组"), self.tr("分组名称："))

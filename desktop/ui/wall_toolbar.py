@@ -13,6 +13,7 @@ class WallToolbar(QWidget):
     pageStep = Signal(int)
     patrolToggled = Signal(bool)
     saveGroupRequested = Signal()
+    deleteGroupRequested = Signal(int)  # stored group id
     snapshotRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -48,9 +49,15 @@ class WallToolbar(QWidget):
         save_group.setToolTip(self.tr("将当前页的画面存为轮巡分组"))
         save_group.clicked.connect(self.saveGroupRequested)
         self.save_group_button = save_group
+        delete_group = QToolButton(self, text="－")
+        delete_group.setToolTip(self.tr("删除选中的轮巡分组"))
+        delete_group.clicked.connect(self._delete_group)
+        self.delete_group_button = delete_group
+        self.group_box.currentIndexChanged.connect(self._group_chosen)
         row.addWidget(self.patrol_button)
         row.addWidget(self.group_box)
         row.addWidget(save_group)
+        row.addWidget(delete_group)
         row.addWidget(self.interval)
         row.addStretch(1)
         snap = QPushButton(self.tr("抓拍"), self)
@@ -75,6 +82,14 @@ class WallToolbar(QWidget):
             self.group_box.addItem(self.tr("分组 · {0}").format(name), f"group:{gid}")
         self.group_box.setCurrentIndex(max(0, self.group_box.findData(current)))
         self.group_box.blockSignals(False)
+        self._group_chosen()
+
+    def _group_chosen(self, _index: int = 0) -> None:
+        self.delete_group_button.setEnabled(self.patrol_group().startswith("group:"))
+
+    def _delete_group(self) -> None:
+        if self.patrol_group().startswith("group:"):
+            self.deleteGroupRequested.emit(int(self.patrol_group()[6:]))
 
     def patrol_group(self) -> str:
         return self.group_box.currentData() or ""

@@ -257,3 +257,12 @@ def test_a_page_saved_as_patrol_group_is_stored_and_patrolled(qtbot, rtsp_server
     qtbot.waitUntil(lambda: len(seen) >= len(page_ids), timeout=10000)
     assert seen[:len(page_ids)] == page_ids
     page.toolbar.patrol_button.setChecked(False)
+    # And away again: asked first, then gone from the menu and the database.
+    assert page.toolbar.delete_group_button.isEnabled()
+    page.confirm = lambda _text: True
+    page.toolbar.delete_group_button.click()
+    qtbot.waitUntil(lambda: box.findText("分组 · 午餐高峰") < 0, timeout=5000)
+    assert not page.toolbar.delete_group_button.isEnabled()
+    engine = make_engine(database_url(data_dir))
+    assert list_patrol_groups(engine) == []
+    engine.dispose()
