@@ -82,4 +82,5 @@ def test_no_shared_memory_left_after_stop(rtsp_server, monkeypatch):
     refs.clear()  # the last reference to the worker and its shared-memory reader
     del m
     gc.collect()
-    assert wait_until(lambda: {n for n in ours() - before if n.startswith("sem.mp-")} == set(), 5)  # the queue's
+    # The queue's semaphores go too.
+    assert wait_until(lambda: {n for n in ours() - before if n.startswith("sem.mp-")} == set(), 5)
