@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from desktop import cli_registry, paths
+from desktop import cli_models, cli_registry, paths
 from desktop.logging_setup import setup_logging
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = ex.add_subparsers(dest="what", required=True).add_parser("venues", help="一户一档模板 .xlsx or .csv")
     ev.add_argument("file", type=Path)
     cli_registry.add_parsers(sub)
+    cli_models.add_parsers(sub, bsub)
     return p
 
 
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return _demo_server(args)
     if command in ("db", "stats"):
         return cli_registry.run(args)
+    if command == "models" or (command == "bench" and args.bench == "detect"):
+        return cli_models.run(args)
     if command == "import":
         return _import_venues(args)
     if command == "export":

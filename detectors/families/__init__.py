@@ -1,0 +1,1 @@
+"""One module per model family; `detectors.registry` lists them explicitly."""

