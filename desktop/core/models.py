@@ -133,3 +133,45 @@ class User(SQLModel, table=True):
     password_hash: str | None = None
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class EvidenceFile(SQLModel, table=True):
+    """证据: a file kept for an alert or a case, named and checked by its SHA-256 so that an
+    altered or missing file is detected (desktop.core.evidence_store)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(unique=True)
+    kind: str  # frame / annotated / clip / snapshot
+    media_type: str = ""  # image/png, video/mp4
+    size: int = 0
+    rel_path: str  # under the evidence root, e.g. "ab/abcdef….png"
+    camera_id: int | None = Field(default=None, foreign_key="camera.id", index=True)
+    captured_at: datetime | None = None  # when the picture was taken (not when stored)
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Alert(SQLModel, table=True):
+    """告警: a violation the analysis (or the stream engine) raised on a camera, and its review
+    (待复核 → 已确认 / 误报), which is also the labelled data for evaluating models later."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    camera_id: int = Field(foreign_key="camera.id", index=True)
+    category: str = Field(index=True)  # 未戴口罩, 非工作时间人员, 画面异常, 视频离线 …
+    tier: str = ""  # 一级 / 二级 / 三级 / 非AI
+    started_at: datetime
+    at: datetime = Field(index=True)
+    score: float = 0.0
+    rule_id: str = ""
+    reason: str = ""
+    boxes_json: str = "[]"  # [[x1, y1, x2, y2, score, label], …] in source pixels
+    review_state: str = Field(default="待复核", index=True)
+    reviewer: str = ""
+    review_comment: str = ""
+    reviewed_at: datetime | None = None
+
+
+class AlertEvidence(SQLModel, table=True):
+    alert_id: int = Field(sa_column=_cascade_fk("alert.id", primary_key=True))
+    evidence_id: int = Field(sa_column=Column(Integer, ForeignKey("evidencefile.id"), primary_key=True))
+    role: str = ""  # clean / boxes / clip

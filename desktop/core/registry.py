@@ -14,9 +14,11 @@ from sqlmodel import Session, select
 
 from desktop.core.credentials import Credentials, load_credentials, store_credentials
 from desktop.core.models import (
+    Alert,
     Camera,
     CameraCredential,
     CameraStatusEvent,
+    EvidenceFile,
     PatrolGroupMember,
     Street,
     Venue,
@@ -234,6 +236,11 @@ def save_venue(engine: Engine, data: VenueInput) -> int:
 def _delete_camera_rows(s: Session, camera_ids: list[int]) -> None:
     if not camera_ids:
         return
+    # Alerts and evidence are records of the station's supervision: a camera that has any is
+    # disabled, not deleted.
+    for table, what in ((Alert, "告警"), (EvidenceFile, "证据")):
+        if s.exec(select(table.id).where(table.camera_id.in_(camera_ids)).limit(1)).first() is not None:
+            raise ValidationError({"camera": f"摄像头已有{what}记录，不能删除；可改为停用"})
     for table in (CameraStatusEvent, PatrolGroupMember, CameraCredential):
         s.exec(delete(table).where(table.camera_id.in_(camera_ids)))
     s.exec(delete(Camera).where(Camera.id.in_(camera_ids)))

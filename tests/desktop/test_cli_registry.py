@@ -3,7 +3,7 @@
 import json
 
 from desktop.cli import main
-from desktop.core.db import database_url, make_engine
+from desktop.core.db import database_url, head_revision, make_engine
 from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
 
 
@@ -12,7 +12,7 @@ def test_db_upgrade_then_progress_table_and_json(data_dir, capsys):
     assert main(["db", "current"]) == 0
     assert "空库" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "0002 (最新" in capsys.readouterr().out
+    assert f"{head_revision()} (最新" in capsys.readouterr().out
     engine = make_engine(database_url(data_dir))
     vid = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇", build_progress="完成建设",
                                         platform_connected=True))
