@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return _probe(args)
     if command == "demo-server":
         return _demo_server(args)
-    if command in ("db", "stats"):
+    if command in ("db", "stats", "verify-evidence"):
         return cli_registry.run(args)
     if command == "models" or (command == "bench" and args.bench == "detect"):
         return cli_models.run(args)

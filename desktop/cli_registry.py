@@ -1,5 +1,5 @@
-"""`main.py db …` (schema state and upgrades) and `main.py stats progress` (the monthly progress
-figures per 街镇): commands for the station's administrator, no GUI."""
+"""`main.py db …` (schema state and upgrades), `main.py stats progress` (the monthly progress
+figures per 街镇) and `main.py verify-evidence`: commands for the station's administrator, no GUI."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def add_parsers(sub) -> None:
     sp = st.add_subparsers(dest="what", required=True).add_parser(
         "progress", help="各街镇建设进度、视频安装与对接数量 / progress per 街镇")
     sp.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    sub.add_parser("verify-evidence", help="重新计算每个证据文件的 SHA-256，列出缺失或被改动的 / re-hash all evidence")
 
 
 def run(args) -> int:
@@ -34,6 +35,8 @@ def run(args) -> int:
             print(f"{redact_url(url)}\n  版本 revision: {current or '空库 / empty'} ({state})")
             return 0
         migrate(engine)
+        if args.command == "verify-evidence":
+            return _verify_evidence(engine)
         return _progress(engine, args.json)
     except DatabaseError as exc:
         print(exc, file=sys.stderr)
@@ -61,3 +64,20 @@ def _progress(engine, as_json: bool) -> int:
                                          r.video_installed, r.platform_connected, r.cameras, r.cameras_installed,
                                          r.cameras_connected)))
     return 0
+
+
+def _verify_evidence(engine) -> int:
+    """Exit 0: every file is there and unchanged; 1: some are missing or altered (listed)."""
+    from sqlmodel import Session, func, select
+
+    from desktop.core.evidence_store import EvidenceStore
+    from desktop.core.models import EvidenceFile
+
+    store = EvidenceStore(paths.evidence_dir(), engine)
+    with Session(engine) as s:
+        total = s.exec(select(func.count(EvidenceFile.id))).one()
+    problems = store.verify()
+    for p in problems:
+        print(f"  {p.problem}：#{p.id} {p.rel_path}")
+    print(f"证据文件 {total} 个，缺失或被改动 {len(problems)} 个 / {total} evidence files, {len(problems)} bad")
+    return 1 if problems else 0

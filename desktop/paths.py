@@ -20,6 +20,11 @@ def snapshot_dir() -> Path:
     return data_dir() / "snapshots"
 
 
+def evidence_dir() -> Path:
+    """Content-addressed evidence (desktop.core.evidence_store): beside the database."""
+    return data_dir() / "evidence"
+
+
 def screenshot_dir() -> Path:
     return data_dir() / "screenshots"
 

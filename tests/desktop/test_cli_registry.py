@@ -26,3 +26,23 @@ def test_db_upgrade_then_progress_table_and_json(data_dir, capsys):
     assert main(["stats", "progress", "--json"]) == 0
     total = json.loads(capsys.readouterr().out)[-1]
     assert total["街镇"] == "合计" and total["单位"] == 2 and total["摄像头已对接"] == 1
+
+
+def test_verify_evidence_lists_missing_and_altered_files(data_dir, capsys):
+    from desktop import paths
+    from desktop.core.db import migrate
+    from desktop.core.evidence_store import EvidenceStore
+
+    data_dir.mkdir(parents=True)
+    engine = make_engine(database_url(data_dir))
+    migrate(engine)
+    store = EvidenceStore(paths.evidence_dir(), engine)
+    good = store.put_bytes(b"frame one", kind="frame", media_type="image/png")
+    bad = store.put_bytes(b"frame two", kind="frame", media_type="image/png")
+    engine.dispose()
+    assert main(["verify-evidence"]) == 0
+    assert "证据文件 2 个，缺失或被改动 0 个" in capsys.readouterr().out
+    store.path(bad.rel_path).write_bytes(b"frame 2")
+    assert main(["verify-evidence"]) == 1
+    out = capsys.readouterr().out
+    assert f"内容被改动：#{bad.id}" in out and good.rel_path not in out
