@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import av
 
-from desktop.streaming.packet_ring import RingPacket
+from desktop.streaming.packet_ring import PacketRing, RingPacket
 
 CLIP_TIME_BASE = Fraction(1, 90000)
 
@@ -52,3 +53,28 @@ def write_clip(packets: Sequence[RingPacket], path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+class ClipError(RuntimeError):
+    """The clip could not be cut (stream offline, not enough pre-roll); the message says why."""
+
+
+def cut_from_ring(ring: PacketRing, at: float, pre_s: float, post_s: float, path: Path,
+                  is_running=lambda: True, poll_s: float = 0.1) -> Path:
+    """Wait until `post_s` seconds after `at` (wall clock) have been received, then write the
+    packets from the last keyframe at or before `at - pre_s` to `at + post_s`. Blocks the
+    calling thread for up to post_s (+ the time packets are late): never call it on a GUI thread."""
+    deadline = at + post_s
+    while True:
+        packets = ring.since(at - pre_s)
+        if packets and packets[-1].wall_time >= deadline:
+            break
+        if not is_running():
+            raise ClipError("码流已停止，无法截取录像 / stream stopped before the clip was complete")
+        if time.time() > deadline + 10.0:
+            raise ClipError("码流中断，录像不完整 / no packets after the alert moment")
+        time.sleep(poll_s)
+    packets = [p for p in packets if p.wall_time <= deadline]
+    if not packets or packets[0].wall_time > at - pre_s + 0.5:
+        raise ClipError("告警前的录像不足 / the ring does not reach back far enough")
+    return write_clip(packets, path)

@@ -3,11 +3,12 @@ of the GUI process so decoding and painting never compete for one GIL).
 
 Protocol (plain picklable tuples):
   parent -> host (pipe):  ("start", gen, key, url) ("stop", gen) ("target", gen, w, h)
-                          ("snapshot", req, gen) ("quit",)
+                          ("snapshot", req, gen) ("clip", req, gen, at, pre_s, post_s, path) ("quit",)
   host -> parent (queue): ("status", gen, StreamStatus, StreamInfo | None)
                           ("segment", gen, shm_name)      frames of `gen` are now in this segment
                           ("stats", [(gen, fps, frames_decoded, first_frame_at), ...])
                           ("snapshot", req, ndarray | None)
+                          ("clip", req, path | None, error text)
 `gen` numbers each start, so a late event of a stopped worker never reaches its successor.
 """
 
@@ -17,7 +18,10 @@ import logging
 import signal
 import threading
 import time
+from pathlib import Path
 
+from desktop.core.redact import redact_text
+from desktop.streaming.clip import ClipError
 from desktop.streaming.shm_slot import ShmPublishingSlot
 from desktop.streaming.status import StreamState, StreamStatus
 from desktop.streaming.worker import StreamKey, StreamWorker, WorkerOptions
@@ -69,6 +73,16 @@ class _Host:
             w.join(max(0.0, deadline - time.monotonic()))
 
 
+def _clip(host: _Host, events, req: int, gen: int, at: float, pre_s: float, post_s: float, path: str) -> None:
+    worker = host.get(gen)
+    try:
+        if worker is None:
+            raise ClipError("码流未在播放 / stream not running")
+        events.put(("clip", req, str(worker.cut_clip(at, pre_s, post_s, Path(path))), ""))
+    except Exception as exc:  # noqa: BLE001 - the requester gets the reason
+        events.put(("clip", req, None, redact_text(str(exc))))
+
+
 def host_main(commands, events, options: WorkerOptions) -> None:
     """Entry point of the child process. Ends on ("quit",) or when the parent goes away."""
     logging.basicConfig(level=logging.WARNING)
@@ -103,6 +117,9 @@ def host_main(commands, events, options: WorkerOptions) -> None:
                 except Exception:  # noqa: BLE001 - the requester gets None and says so
                     log.exception("snapshot failed")
                 events.put(("snapshot", msg[1], image))
+            elif kind == "clip":
+                # Waits for the post-roll: on a thread of its own, the command loop goes on.
+                threading.Thread(target=_clip, args=(host, events, *msg[1:]), name="host-clip", daemon=True).start()
             elif kind == "quit":
                 break
     finally:

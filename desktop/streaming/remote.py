@@ -10,9 +10,11 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from desktop.core.redact import redact_url
 from desktop.streaming.backoff import Backoff
+from desktop.streaming.clip import ClipError
 from desktop.streaming.host import host_main
 from desktop.streaming.manager import RefCountedStreams
 from desktop.streaming.shm_slot import ShmReader
@@ -22,6 +24,7 @@ from desktop.streaming.worker import StatusCallback, StreamKey, WorkerOptions
 log = logging.getLogger(__name__)
 
 SNAPSHOT_TIMEOUT_S = 5.0
+CLIP_MARGIN_S = 15.0  # late packets (cut_from_ring waits up to 10 s for them) + writing the MP4
 HOST_STABLE_S = 60.0  # a host that ran this long resets the restart back-off
 
 
@@ -81,6 +84,10 @@ class RemoteWorker:
         if not self.status.online:
             return None
         return self.manager._snapshot(self.gen)
+
+    def cut_clip(self, at: float, pre_s: float, post_s: float, path: Path) -> Path:
+        """Cut by the host from its packet ring; blocks up to post_s + a margin (off the GUI thread)."""
+        return self.manager._clip(self.gen, at, pre_s, post_s, path)
 
     def is_alive(self) -> bool:
         return not self.stopping
@@ -182,10 +189,10 @@ class HostedStreamManager(RefCountedStreams[RemoteWorker]):
                 if w is not None:
                     w.measured_fps, w.frames_decoded, w.first_frame_at = fps, decoded, first
             return
-        if kind == "snapshot":
+        if kind in ("snapshot", "clip"):
             waiter = self._snapshots.get(msg[1])
             if waiter is not None:
-                waiter[1].append(msg[2])
+                waiter[1].append(msg[2:] if kind == "clip" else msg[2])
                 waiter[0].set()
             return
         w = self._by_gen.get(msg[1])
@@ -209,6 +216,22 @@ class HostedStreamManager(RefCountedStreams[RemoteWorker]):
             if not done.wait(SNAPSHOT_TIMEOUT_S):
                 return None
             return self._snapshots[req][1][0]
+        finally:
+            self._snapshots.pop(req, None)
+
+    def _clip(self, gen: int, at: float, pre_s: float, post_s: float, path: Path) -> Path:
+        req = next(self._reqs)
+        done = threading.Event()
+        self._snapshots[req] = (done, [])
+        try:
+            self._send(("clip", req, gen, at, pre_s, post_s, str(path)))
+            wait = max(0.0, at + post_s - time.time()) + CLIP_MARGIN_S
+            if not done.wait(wait):
+                raise ClipError("截取录像超时 / the stream host did not deliver the clip in time")
+            result, error = self._snapshots[req][1][0]
+            if result is None:
+                raise ClipError(error)
+            return Path(result)
         finally:
             self._snapshots.pop(req, None)
 

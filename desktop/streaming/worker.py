@@ -12,11 +12,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import av
 
 from desktop.core.redact import redact_url
 from desktop.streaming.backoff import Backoff
+from desktop.streaming.clip import cut_from_ring
 from desktop.streaming.convert import fit_size, to_bgr_full, to_bgra
 from desktop.streaming.errors import classify
 from desktop.streaming.frames import FrameSlot, TileFrame
@@ -190,7 +192,11 @@ class StreamWorker(threading.Thread):
             self.first_frame_at = time.monotonic()
         self.slot.publish(TileFrame(self._seq, now, image, frame.width, frame.height))
 
-    # -- snapshots ------------------------------------------------------------------------
+    # -- evidence -------------------------------------------------------------------------
+    def cut_clip(self, at: float, pre_s: float, post_s: float, path: Path) -> Path:
+        """An MP4 from `pre_s` before to `post_s` after `at` (time.time()), remuxed from the ring."""
+        return cut_from_ring(self.ring, at, pre_s, post_s, path, lambda: not self._stop_event.is_set())
+
     def snapshot(self):
         """Full-resolution BGR copy of the newest decoded frame, or None. Safe from any thread:
         the decoded frame is reference-counted and never rewritten by the decoder."""

@@ -2,7 +2,9 @@
 
 import os
 import signal
+import time
 
+import av
 import pytest
 
 from desktop.streaming.remote import HostedStreamManager
@@ -84,3 +86,42 @@ def test_no_shared_memory_left_after_stop(rtsp_server, monkeypatch):
     gc.collect()
     # The queue's semaphores go too.
     assert wait_until(lambda: {n for n in ours() - before if n.startswith("sem.mp-")} == set(), 5)
+
+
+@pytest.mark.parametrize("hosted", [True, False], ids=["stream-host", "in-process"])
+def test_alert_clip_spans_before_and_after_the_moment(rtsp_server, tmp_path, hosted):
+    """An alert's clip: ≥ 5 s before to ≥ 5 s after, cut from the packet ring, playable MP4."""
+    from desktop.streaming.manager import StreamManager
+
+    m = HostedStreamManager(lambda k, s: None) if hosted else StreamManager(lambda k, s: None)
+    try:
+        w = m.acquire(StreamKey(3), rtsp_server.url(3), "analysis")
+        assert wait_until(lambda: w.status.online, 10)
+        time.sleep(7.5)  # enough pre-roll in the ring
+        at = time.time()
+        clip = w.cut_clip(at, 5.0, 5.0, tmp_path / "alert.mp4")
+        assert time.time() >= at + 5.0  # it waited for the post-roll
+        with av.open(str(clip)) as c:
+            v = c.streams.video[0]
+            frames = [f for f in c.decode(v)]
+            duration = float(frames[-1].pts * v.time_base)
+        assert v.codec_context.name == "h264" and (frames[0].width, frames[0].height) == (640, 360)
+        assert 10.0 <= duration <= 13.5  # 5 s + 5 s, plus up to one GOP (2 s) to the keyframe before
+        assert 150 <= len(frames) <= 205  # 15 fps, every frame decodes: remuxed, not re-encoded
+    finally:
+        m.stop_all(5)
+
+
+def test_clip_of_a_stream_that_is_not_running_fails_clearly(rtsp_server, tmp_path):
+    from desktop.streaming.clip import ClipError
+
+    m = HostedStreamManager(lambda k, s: None)
+    try:
+        w = m.acquire(StreamKey(2), rtsp_server.url(2), "analysis")
+        assert wait_until(lambda: w.status.online, 10)
+        m.release(StreamKey(2), "analysis")
+        with pytest.raises(ClipError):
+            w.cut_clip(time.time(), 5.0, 1.0, tmp_path / "x.mp4")
+        assert not (tmp_path / "x.mp4").exists()
+    finally:
+        m.stop_all(5)
