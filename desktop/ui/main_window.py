@@ -21,14 +21,6 @@ from desktop.ui.registry import RegistryPage
 from desktop.ui.wall_page import WallPage
 from widgets.camera_tree import CameraTree, TreeCamera
 
-TAB_STYLE = """
-QTabWidget::pane { border: none; border-top: 1px solid #363c45; }
-QTabBar::tab { background: #23272e; color: #9ca3af; padding: 6px 18px; border: 1px solid #363c45;
-               border-bottom: none; border-top-left-radius: 3px; border-top-right-radius: 3px; margin-right: 2px; }
-QTabBar::tab:selected { background: #2563eb; color: #ffffff; border-color: #3b82f6; }
-QTabBar::tab:hover:!selected { color: #e5e7eb; }
-"""
-
 
 def wall_entries(cameras: list[WallCamera]) -> list[SearchEntry]:
     """Search entries of the venues on the wall (pinyin costs ~0.3 ms a name: call it off the
@@ -51,7 +43,6 @@ class MainWindow(QMainWindow):
         self.pages = QTabWidget(self)
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
-        self.pages.setStyleSheet(TAB_STYLE)
         self.wall_page = WallPage(streams, files, snapshot_dir, plan_path=plan_path, parent=self.pages)
         self.pages.addTab(self.wall_page, self.tr("视频墙"))
         self.registry_page: RegistryPage | None = None

@@ -32,21 +32,12 @@ from widgets.camera_tree import CameraTree, TreeCamera, TreeVenue
 log = logging.getLogger(__name__)
 
 # Disabled buttons must look disabled on the dark theme (applies to the page's dialogs too).
-PAGE_STYLE = """
-QPushButton:disabled { color: #6b7280; border-color: #2f343c; background: #23272e; }
-QHeaderView::section { background: #2a2f37; color: #d1d5db; border: none; border-right: 1px solid #363c45;
-                       padding: 3px 6px; }
-QTableWidget { gridline-color: #2f343c; }
-"""
-
-
 class RegistryPage(QWidget):
     message = Signal(str)  # for the status bar
     reloaded = Signal()  # the page shows what the database holds now
 
     def __init__(self, service: RegistryService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(PAGE_STYLE)
         self.service = service
         self.snapshot = RegistrySnapshot()
         self.venue_id: int | None = None
