@@ -45,6 +45,7 @@ def add_parsers(sub, bench_sub) -> None:
     bd.add_argument("--seconds", type=float, default=5.0, help="per measurement")
     bd.add_argument("--device", default="AUTO")
     bd.add_argument("--no-baseline", action="store_true", help="skip benchmark_app")
+    bd.add_argument("--cameras", type=int, default=0, help="analyse N live demo cameras (desktop/bench/detect_cameras)")
     bd.add_argument("ids", nargs="*", help="only these model ids")
 
 
@@ -155,6 +156,8 @@ def _import(args) -> int:
 
 
 def _bench(args) -> int:
+    if args.cameras:  # analysis of N live demo streams in the stream host, for --seconds
+        return __import__("desktop.bench.detect_cameras", fromlist=["run"]).run(args)
     from detectors.bench import bench_models
     from detectors.manifest import installed_manifests
 

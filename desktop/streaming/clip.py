@@ -62,7 +62,8 @@ class ClipError(RuntimeError):
 def cut_from_ring(ring: PacketRing, at: float, pre_s: float, post_s: float, path: Path,
                   is_running=lambda: True, poll_s: float = 0.1) -> Path:
     """Wait until `post_s` seconds after `at` (wall clock) have been received, then write the
-    packets from the last keyframe at or before `at - pre_s` to `at + post_s`. Blocks the
+    packets from the last keyframe at or before `at - pre_s` (or the oldest, if the ring is
+    younger than that) to `at + post_s`. Blocks the
     calling thread for up to post_s (+ the time packets are late): never call it on a GUI thread."""
     deadline = at + post_s
     while True:
@@ -75,6 +76,8 @@ def cut_from_ring(ring: PacketRing, at: float, pre_s: float, post_s: float, path
             raise ClipError("码流中断，录像不完整 / no packets after the alert moment")
         time.sleep(poll_s)
     packets = [p for p in packets if p.wall_time <= deadline]
-    if not packets or packets[0].wall_time > at - pre_s + 0.5:
-        raise ClipError("告警前的录像不足 / the ring does not reach back far enough")
+    # Right after a stream (re)connects the ring holds less than pre_s: keep what there is
+    # (the alert itself must not wait), but a clip has to show the moment itself.
+    if not packets or packets[0].wall_time > at:
+        raise ClipError("告警时刻之前没有录像 / no packets before the alert moment")
     return write_clip(packets, path)

@@ -4,11 +4,19 @@ of the GUI process so decoding and painting never compete for one GIL).
 Protocol (plain picklable tuples):
   parent -> host (pipe):  ("start", gen, key, url) ("stop", gen) ("target", gen, w, h)
                           ("snapshot", req, gen) ("clip", req, gen, at, pre_s, post_s, path) ("quit",)
+                          ("analyse", gen, camera_id, analysis_json, zones_json, schedule_json, venue_hours, fps)
+                              start or update the analysis of the running stream `gen` (desktop/analysis)
+                          ("unanalyse", gen)              end it (stopping the stream ends it too)
   host -> parent (queue): ("status", gen, StreamStatus, StreamInfo | None)
                           ("segment", gen, shm_name)      frames of `gen` are now in this segment
                           ("stats", [(gen, fps, frames_decoded, first_frame_at), ...])
                           ("snapshot", req, ndarray | None)
                           ("clip", req, path | None, error text)
+                          ("analysis", gen, AnalysisEvent)  a violation with its evidence pictures
+                          ("analysis_stats", [AnalysisStats, ...])  every second while analysing
+                          ("analysis_notice", text)       e.g. models missing: only the non-AI rules run
+The analysis scheduler (one thread, created on the first "analyse") reads the workers' newest
+decoded frames; it is imported only then, so a host without analysis never loads OpenVINO.
 `gen` numbers each start, so a late event of a stopped worker never reaches its successor.
 """
 
@@ -22,6 +30,7 @@ from pathlib import Path
 
 from desktop.core.redact import redact_text
 from desktop.streaming.clip import ClipError
+from desktop.streaming.frames import TileFrame
 from desktop.streaming.shm_slot import ShmPublishingSlot
 from desktop.streaming.status import StreamState, StreamStatus
 from desktop.streaming.worker import StreamKey, StreamWorker, WorkerOptions
@@ -31,26 +40,56 @@ log = logging.getLogger(__name__)
 STATS_INTERVAL_S = 0.5
 
 
+class _HostSlot(ShmPublishingSlot):
+    """Also remembers (seq, wall time) of the newest frame, for the analysis scheduler."""
+
+    published: tuple[int, float] | None = None
+
+    def publish(self, frame: TileFrame) -> None:
+        super().publish(frame)
+        self.published = (frame.seq, frame.wall_time)
+
+
 class _Host:
     def __init__(self, events, options: WorkerOptions) -> None:
         self.events = events
         self.options = options
         self.lock = threading.Lock()
         self.workers: dict[int, StreamWorker] = {}
+        self.scheduler = None  # desktop.analysis.scheduler.AnalysisScheduler, on the first "analyse"
 
     def start(self, gen: int, key: StreamKey, url: str) -> None:
-        slot = ShmPublishingSlot(lambda name: self.events.put(("segment", gen, name)))
+        slot = _HostSlot(lambda name: self.events.put(("segment", gen, name)))
 
         def on_status(_key: StreamKey, status: StreamStatus) -> None:
             self.events.put(("status", gen, status, worker.info))
             if status.state is StreamState.STOPPED:
                 with self.lock:
                     self.workers.pop(gen, None)
+                self.unanalyse(gen)
 
         worker = StreamWorker(key, url, slot, on_status, self.options)
         with self.lock:
             self.workers[gen] = worker
         worker.start()
+
+    def analyse(self, msg: tuple) -> None:
+        from desktop.analysis.config import AnalysisConfig
+
+        worker = self.get(msg[1])
+        if worker is None:
+            return
+        if self.scheduler is None:
+            from desktop.analysis.scheduler import AnalysisScheduler
+
+            self.scheduler = AnalysisScheduler(lambda gen, event: self.events.put(("analysis", gen, event)),
+                                               lambda stats: self.events.put(("analysis_stats", stats)),
+                                               lambda text: self.events.put(("analysis_notice", text)))
+        self.scheduler.set(msg[1], worker, AnalysisConfig.from_message(msg))
+
+    def unanalyse(self, gen: int) -> None:
+        if self.scheduler is not None:
+            self.scheduler.remove(gen)
 
     def get(self, gen: int) -> StreamWorker | None:
         with self.lock:
@@ -71,6 +110,8 @@ class _Host:
         deadline = time.monotonic() + timeout
         for w in workers:
             w.join(max(0.0, deadline - time.monotonic()))
+        if self.scheduler is not None:  # ordered shutdown (DESIGN §4): streams, then analysis
+            self.scheduler.stop(max(0.5, deadline - time.monotonic()))
 
 
 def _clip(host: _Host, events, req: int, gen: int, at: float, pre_s: float, post_s: float, path: str) -> None:
@@ -101,7 +142,16 @@ def host_main(commands, events, options: WorkerOptions) -> None:
             kind = msg[0]
             if kind == "start":
                 host.start(msg[1], msg[2], msg[3])
+            elif kind == "analyse":
+                try:
+                    host.analyse(msg)
+                except Exception as exc:  # noqa: BLE001 - the console gets the reason, the streams go on
+                    log.exception("analyse failed")
+                    events.put(("analysis_notice", f"分析无法启动 / analysis failed to start: {exc}"))
+            elif kind == "unanalyse":
+                host.unanalyse(msg[1])
             elif kind == "stop":
+                host.unanalyse(msg[1])
                 worker = host.get(msg[1])
                 if worker is not None:
                     worker.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -72,23 +73,61 @@ class RefCountedStreams(Generic[W]):
 
 
 class StreamManager(RefCountedStreams[StreamWorker]):
-    """Stream workers as threads of this process."""
+    """Stream workers as threads of this process. The analysis API is HostedStreamManager's
+    (set_analysis / clear_analysis and the three callbacks), with the scheduler in this process."""
 
-    def __init__(self, on_status: StatusCallback, options: WorkerOptions | None = None) -> None:
+    def __init__(self, on_status: StatusCallback, options: WorkerOptions | None = None,
+                 on_analysis: Callable | None = None, on_analysis_stats: Callable | None = None,
+                 on_notice: Callable | None = None) -> None:
         super().__init__()
         self._on_status = on_status
         self._options = options or WorkerOptions()
+        self._on_analysis = on_analysis or (lambda _event: None)
+        self._on_analysis_stats = on_analysis_stats or (lambda _stats: None)
+        self._on_notice = on_notice or (lambda _text: None)
+        self._analysis: dict[StreamKey, object] = {}  # desktop.analysis.config.AnalysisConfig
+        self._scheduler = None  # desktop.analysis.scheduler.AnalysisScheduler, on first use
 
     def _start(self, key: StreamKey, url: str) -> StreamWorker:
         worker = StreamWorker(key, url, FrameSlot(), self._on_status, self._options)
         worker.start()
+        if key in self._analysis:
+            self._analyse(key, worker)
         return worker
 
     def _stop(self, worker: StreamWorker) -> None:
+        if self._scheduler is not None:
+            self._scheduler.remove(worker.key)
         worker.stop()
 
+    # -- analysis (same API as HostedStreamManager) ----------------------------------------------
+    def _analyse(self, key: StreamKey, worker: StreamWorker) -> None:
+        if self._scheduler is None:
+            from desktop.analysis.scheduler import AnalysisScheduler
+
+            self._scheduler = AnalysisScheduler(lambda _key, event: self._on_analysis(event),
+                                                self._on_analysis_stats, self._on_notice)
+        self._scheduler.set(key, worker, self._analysis[key])
+
+    def set_analysis(self, key: StreamKey, config) -> None:
+        with self._lock:
+            self._analysis[key] = config
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._analyse(key, entry.worker)
+
+    def clear_analysis(self, key: StreamKey) -> None:
+        with self._lock:
+            self._analysis.pop(key, None)
+            if self._scheduler is not None:
+                self._scheduler.remove(key)
+
+    def analysis(self) -> dict:
+        with self._lock:
+            return dict(self._analysis)
+
     def stop_all(self, timeout: float = 3.0) -> None:
-        """Signal every worker first, then join them against one shared deadline."""
+        """Signal every worker first, then join them against one shared deadline; then the analysis."""
         workers = self._take_all()
         for w in workers:
             w.stop()
@@ -98,3 +137,5 @@ class StreamManager(RefCountedStreams[StreamWorker]):
         alive = [str(w.key) for w in workers if w.is_alive()]
         if alive:
             log.warning("stream workers still blocked in I/O at shutdown: %s", ", ".join(alive))
+        if self._scheduler is not None:
+            self._scheduler.stop(max(0.5, deadline - time.monotonic()))

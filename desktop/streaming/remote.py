@@ -9,9 +9,12 @@ import multiprocessing as mp
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.analysis.config import AnalysisConfig
+from desktop.analysis.events import AnalysisEvent, AnalysisStats
 from desktop.core.redact import redact_url
 from desktop.streaming.backoff import Backoff
 from desktop.streaming.clip import ClipError
@@ -94,12 +97,23 @@ class RemoteWorker:
 
 
 class HostedStreamManager(RefCountedStreams[RemoteWorker]):
-    """Same interface as StreamManager (acquire / release / worker / workers / stop_all)."""
+    """Same interface as StreamManager (acquire / release / worker / workers / stop_all), plus the
+    analysis of running streams in the host: `set_analysis(key, AnalysisConfig)` /
+    `clear_analysis(key)`. The callbacks run on the event-reader thread: `on_analysis(event)` with
+    an AnalysisEvent, `on_analysis_stats([AnalysisStats, ...])` about every second,
+    `on_notice(text)` for the analysis' notices (models missing, CPU fallback, invalid rules)."""
 
-    def __init__(self, on_status: StatusCallback, options: WorkerOptions | None = None) -> None:
+    def __init__(self, on_status: StatusCallback, options: WorkerOptions | None = None,
+                 on_analysis: Callable[[AnalysisEvent], None] | None = None,
+                 on_analysis_stats: Callable[[list[AnalysisStats]], None] | None = None,
+                 on_notice: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self._on_status = on_status
         self._options = options or WorkerOptions()
+        self._on_analysis = on_analysis
+        self._on_analysis_stats = on_analysis_stats
+        self._on_notice = on_notice
+        self._analysis: dict[StreamKey, AnalysisConfig] = {}  # survives host restarts and re-acquires
         self._send_lock = threading.Lock()
         self._by_gen: dict[int, RemoteWorker] = {}
         self._gens = itertools.count(1)
@@ -162,6 +176,9 @@ class HostedStreamManager(RefCountedStreams[RemoteWorker]):
                 self._send(("start", w.gen, w.key, w.url))
                 if w.slot.target_size != (0, 0):
                     self._send(("target", w.gen, *w.slot.target_size))
+                config = self._analysis.get(w.key)
+                if config is not None:
+                    self._send(config.message(w.gen))
 
     def _read_events(self) -> None:
         while not self._closing:
@@ -188,6 +205,18 @@ class HostedStreamManager(RefCountedStreams[RemoteWorker]):
                 w = self._by_gen.get(gen)
                 if w is not None:
                     w.measured_fps, w.frames_decoded, w.first_frame_at = fps, decoded, first
+            return
+        if kind == "analysis":
+            if msg[1] in self._by_gen and self._on_analysis is not None:
+                self._on_analysis(msg[2])
+            return
+        if kind == "analysis_stats":
+            if self._on_analysis_stats is not None:
+                self._on_analysis_stats(msg[1])
+            return
+        if kind == "analysis_notice":
+            if self._on_notice is not None:
+                self._on_notice(msg[1])
             return
         if kind in ("snapshot", "clip"):
             waiter = self._snapshots.get(msg[1])
@@ -235,11 +264,36 @@ class HostedStreamManager(RefCountedStreams[RemoteWorker]):
         finally:
             self._snapshots.pop(req, None)
 
+    # -- analysis -------------------------------------------------------------------------------
+    def set_analysis(self, key: StreamKey, config: AnalysisConfig) -> None:
+        """Analyse stream `key` in the host with these rules, now if it runs, else from its start
+        on; kept across host restarts until `clear_analysis`. Sending the same config again is cheap."""
+        with self._lock:
+            self._analysis[key] = config
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._send(config.message(entry.worker.gen))
+
+    def clear_analysis(self, key: StreamKey) -> None:
+        with self._lock:
+            config = self._analysis.pop(key, None)
+            entry = self._entries.get(key)
+            if config is not None and entry is not None:
+                self._send(("unanalyse", entry.worker.gen))
+
+    def analysis(self) -> dict[StreamKey, AnalysisConfig]:
+        with self._lock:
+            return dict(self._analysis)
+
     # -- RefCountedStreams ----------------------------------------------------------------------
     def _start(self, key: StreamKey, url: str) -> RemoteWorker:
+        # Called under self._lock (acquire).
         worker = RemoteWorker(key, url, next(self._gens), self)
         self._by_gen[worker.gen] = worker
         self._send(("start", worker.gen, key, url))
+        config = self._analysis.get(key)
+        if config is not None:
+            self._send(config.message(worker.gen))
         return worker
 
     def _stop(self, worker: RemoteWorker) -> None:
