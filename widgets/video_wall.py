@@ -8,6 +8,7 @@ Sources are duck-typed so this widget knows nothing of cameras or databases:
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Protocol
 
@@ -21,6 +22,8 @@ from widgets.tile_painter import OverlayCache, TileOverlay, paint_overlay, paint
 CAMERA_MIME = "application/x-mingchu-camera-id"
 FRAME_POLL_MS = 15  # faster than the 66 ms between frames, so no frame is skipped
 OVERLAY_POLL_MS = 250
+FLASH_TICK_MS = 80  # the alert flash's own timer, running only while a tile flashes
+FLASH_PERIOD_S = 0.8
 
 
 class TileSource(Protocol):
@@ -57,6 +60,9 @@ class VideoWall(QWidget):
         self._frame_timer.timeout.connect(self._poll_frames)
         self._overlay_timer = QTimer(self, interval=OVERLAY_POLL_MS)
         self._overlay_timer.timeout.connect(self._poll_overlays)
+        self._flashes: dict[int, tuple[QColor, float, float]] = {}  # tile -> colour, start, end
+        self._flash_timer = QTimer(self, interval=FLASH_TICK_MS)
+        self._flash_timer.timeout.connect(self._tick_flashes)
         self._frame_timer.start()
         self._overlay_timer.start()
 
@@ -69,6 +75,7 @@ class VideoWall(QWidget):
         self._caches = [OverlayCache() for _ in range(n)]
         self.painted_frames = [0] * n
         self.first_paint = [None] * n
+        self._flashes.clear()
         if self._maximized is not None and self._maximized >= n:
             self._maximized = None
         self._relayout()
@@ -103,6 +110,39 @@ class VideoWall(QWidget):
         self._relayout()
         self._poll_overlays()
         self.update()
+
+    # -- alert flash: a pulsing border --------------------------------------------------------
+    def flash(self, index: int, color: str | QColor = "#dc2626", seconds: float = 6.0) -> None:
+        """Pulse a border round tile `index` for `seconds` (an alert on its camera)."""
+        if not 0 <= index < len(self._sources):
+            return
+        now = time.monotonic()
+        self._flashes[index] = (QColor(color), now, now + seconds)
+        if not self._flash_timer.isActive():
+            self._flash_timer.start()
+        self.update(self._rects[index])
+
+    def flashing(self) -> list[int]:
+        return sorted(self._flashes)
+
+    def _tick_flashes(self) -> None:
+        now = time.monotonic()
+        for i, (_, _, end) in list(self._flashes.items()):
+            if end <= now:
+                del self._flashes[i]
+            if i < len(self._rects):
+                self.update(self._rects[i])
+        if not self._flashes:
+            self._flash_timer.stop()
+
+    def _paint_flash(self, p: QPainter, i: int, rect: QRect) -> None:
+        color, start, _ = self._flashes[i]
+        pulse = abs(math.sin(math.pi * (time.monotonic() - start) / FLASH_PERIOD_S))
+        c = QColor(color)
+        c.setAlphaF(0.3 + 0.7 * pulse)
+        p.setPen(QPen(c, 4))
+        p.setBrush(Qt.NoBrush)
+        p.drawRect(rect.adjusted(2, 2, -2, -2))
 
     # -- geometry -------------------------------------------------------------------------
     def visible_indices(self) -> list[int]:
@@ -191,6 +231,8 @@ class VideoWall(QWidget):
         if i == self._selected and self._maximized is None:
             p.setPen(QPen(QColor("#3b82f6"), 2))
             p.drawRect(rect.adjusted(1, 1, -1, -1))
+        if i in self._flashes:
+            self._paint_flash(p, i, rect)
 
     @staticmethod
     def _paint_letterbox(p: QPainter, tile: QRect, picture: QRect) -> None:

@@ -1,4 +1,4 @@
-"""Main window: pages (视频墙, 单位档案; later 告警, 案件, 统计, 设置) as tabs; on the wall page
+"""Main window: pages (视频墙, 单位档案, 告警; later 案件, 统计, 设置) as tabs; on the wall page
 the camera tree docks on the left; status bar below."""
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from desktop.services.registry_service import RegistryService
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
 from desktop.streaming.status import StreamState
+from desktop.ui.alerts import AlertsPage
+from desktop.ui.alerts.model import tier_color
 from desktop.ui.camera_tile import STATE_COLORS, tr_status
 from desktop.ui.registry import RegistryPage
 from desktop.ui.wall_page import WallPage
@@ -46,6 +48,7 @@ class MainWindow(QMainWindow):
         self.wall_page = WallPage(streams, files, snapshot_dir, plan_path=plan_path, parent=self.pages)
         self.pages.addTab(self.wall_page, self.tr("视频墙"))
         self.registry_page: RegistryPage | None = None
+        self.alerts_page: AlertsPage | None = None
         if registry is not None:
             self.registry_page = RegistryPage(registry, self.pages)
             self.pages.addTab(self.registry_page, self.tr("单位档案"))
@@ -85,6 +88,8 @@ class MainWindow(QMainWindow):
             for c in cameras])
         self._filter_tree(*self.tree.filter_state())
         self.wall_page.set_cameras(cameras)
+        if self.alerts_page is not None:
+            self.alerts_page.set_venues(list({c.venue_id: c.venue_name for c in cameras}.items()))
         self._online &= {c.camera_id for c in cameras}
         self._update_counts()
 
@@ -93,6 +98,20 @@ class MainWindow(QMainWindow):
             self.tree.set_visible_venues(None)
         else:
             self.tree.set_visible_venues(filter_entries(self._entries, query, types, progress))
+
+    def add_alerts_page(self, page: AlertsPage) -> None:
+        """The 告警 tab; a new alert also flashes its camera's tile when it is on the wall."""
+        self.alerts_page = page
+        self.pages.addTab(page, self.tr("告警"))
+        page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        page.service.failed.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        page.service.alertRaised.connect(self.flash_camera)
+
+    def flash_camera(self, record) -> None:
+        wall = self.wall_page.wall
+        for i, source in enumerate(wall.sources()):
+            if source is not None and source.camera.camera_id == record.camera_id:
+                wall.flash(i, tier_color(record.tier))
 
     def show_page(self, page) -> None:
         self.pages.setCurrentWidget(page)
@@ -138,4 +157,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.wall_page.shutdown()
+        if self.alerts_page is not None:
+            self.alerts_page.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,187 @@
+"""The detail pane of one alert: its clean and boxed pictures, the clip, and the review form.
+Pictures are read and scaled on the files runner (QImage is safe off the GUI thread); the
+clip's duration is read there too with PyAV."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import av
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.alerts import CONFIRMED, FALSE_ALARM, PENDING, AlertRecord
+from desktop.services.task_runner import TaskRunner
+from desktop.ui.alerts.model import local_time, tier_color
+
+log = logging.getLogger(__name__)
+
+PICTURE_W, PICTURE_H = 400, 225
+
+
+def load_picture(path: Path) -> QImage:
+    """Files runner: the picture scaled to the pane (a null image when the file is missing)."""
+    img = QImage(str(path))
+    return img if img.isNull() else img.scaled(PICTURE_W, PICTURE_H, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+
+
+def clip_duration(path: Path) -> float:
+    """Files runner: seconds from the first to the last frame of the clip."""
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        if v.duration is not None and v.time_base is not None:
+            return float(v.duration * v.time_base)
+        return float(c.duration or 0) / av.time_base
+
+
+class AlertDetail(QWidget):
+    reviewRequested = Signal(int, str, str, str)  # alert id, state, reviewer, comment
+
+    def __init__(self, files: TaskRunner, evidence_root: Path, reviewer: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.files = files
+        self.evidence_root = evidence_root
+        self.record: AlertRecord | None = None
+        self.title = QLabel(self)
+        self.title.setObjectName("alertTitle")
+        self.info = QLabel(self)
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.clean = self._picture_label()
+        self.boxes = self._picture_label()
+        self.clip_label = QLabel(self)
+        self.clip_label.setWordWrap(True)
+        self.clip_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.reviewer = QLineEdit(reviewer, self)
+        self.reviewer.setPlaceholderText(self.tr("复核人"))
+        self.reviewer.setMaximumWidth(140)
+        self.comment = QLineEdit(self)
+        self.comment.setPlaceholderText(self.tr("复核说明（重新复核时必填）"))
+        self.confirm_button = QPushButton(self.tr("已确认"), self)
+        self.false_button = QPushButton(self.tr("误报"), self)
+        self.confirm_button.clicked.connect(lambda: self._review(CONFIRMED))
+        self.false_button.clicked.connect(lambda: self._review(FALSE_ALARM))
+
+        pictures = QGridLayout()
+        pictures.addWidget(QLabel(self.tr("原始画面"), self), 0, 0)
+        pictures.addWidget(QLabel(self.tr("标注画面"), self), 0, 1)
+        pictures.addWidget(self.clean, 1, 0)
+        pictures.addWidget(self.boxes, 1, 1)
+        pictures.setColumnStretch(2, 1)  # pictures side by side on the left
+        review = QHBoxLayout()
+        review.addWidget(self.reviewer)
+        review.addWidget(self.comment, 1)
+        review.addWidget(self.confirm_button)
+        review.addWidget(self.false_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.info)
+        layout.addLayout(pictures)
+        layout.addWidget(self.clip_label)
+        layout.addLayout(review)
+        layout.addStretch(1)
+        self.show_record(None)
+
+    def _picture_label(self) -> QLabel:
+        label = QLabel(self)
+        label.setFixedSize(PICTURE_W, PICTURE_H)
+        label.setAlignment(Qt.AlignCenter)
+        label.setStyleSheet("background: #111317; border: 1px solid #363c45;")
+        label.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
+        return label
+
+    # -- showing -------------------------------------------------------------------------------
+    def show_record(self, record: AlertRecord | None) -> None:
+        same = record is not None and self.record is not None and record.id == self.record.id
+        old, self.record = self.record, record
+        enabled = record is not None
+        for w in (self.confirm_button, self.false_button, self.comment, self.reviewer):
+            w.setEnabled(enabled)
+        if record is None:
+            self.title.setText(self.tr("未选择告警"))
+            self.info.setText(self.tr("在上方列表中选择一条告警查看证据并复核。"))
+            for label in (self.clean, self.boxes):
+                label.clear()
+            self.clip_label.clear()
+            return
+        self.title.setText(f"<span style='color:{tier_color(record.tier)}; font-size:14pt; font-weight:600'>"
+                           f"{record.category} · {record.tier}</span>")
+        lines = [
+            self.tr("时间：{0}　分数：{1:.2f}　规则：{2}").format(local_time(record), record.score, record.rule_id),
+            self.tr("街镇：{0}　单位：{1}　摄像头：{2}").format(record.street or "—", record.venue_name,
+                                                        record.camera_name),
+            self.tr("原因：{0}").format(record.reason or "—"),
+        ]
+        if record.review_state == PENDING:
+            lines.append(self.tr("复核：待复核"))
+        else:
+            lines.append(self.tr("复核：{0}（{1}，{2}）{3}").format(
+                record.review_state, record.reviewer,
+                record.reviewed_at.astimezone().strftime("%m-%d %H:%M") if record.reviewed_at else "",
+                record.review_comment))
+        self.info.setText("\n".join(lines))
+        self.comment.setPlaceholderText(self.tr("复核说明（重新复核时必填）") if record.review_state != PENDING
+                                        else self.tr("复核说明（可选）"))
+        if not same or old.evidence != record.evidence:
+            self._load_pictures(record)
+        self._show_clip(record, reload=not same or old.evidence != record.evidence)
+
+    def _load_pictures(self, record: AlertRecord) -> None:
+        for role, label in (("clean", self.clean), ("boxes", self.boxes)):
+            ev = record.evidence_of(role)
+            label.setText(self.tr("加载中……") if ev else self.tr("无图片"))
+            if ev is None:
+                continue
+            path = self.evidence_root / ev.rel_path
+
+            def done(result, label=label, alert_id=record.id) -> None:
+                if self.record is None or self.record.id != alert_id:
+                    return  # another alert was chosen meanwhile
+                if isinstance(result, QImage) and not result.isNull():
+                    label.setPixmap(QPixmap.fromImage(result))
+                else:
+                    label.setText(self.tr("图片缺失"))
+
+            self.files.submit(load_picture, path, on_done=done, on_error=done)
+
+    def _show_clip(self, record: AlertRecord, reload: bool) -> None:
+        ev = record.evidence_of("clip")
+        if ev is None:
+            if record.clip_error:
+                self.clip_label.setText(self.tr("录像不可用：{0}").format(record.clip_error))
+            else:
+                self.clip_label.setText(self.tr("录像：截取中或无录像"))
+            return
+        path = self.evidence_root / ev.rel_path
+        if not reload and self.clip_label.property("clip") == ev.sha256:
+            return
+        self.clip_label.setProperty("clip", ev.sha256)
+        self.clip_label.setText(self.tr("录像：{0}").format(path))
+
+        def done(result, alert_id=record.id) -> None:
+            if self.record is None or self.record.id != alert_id:
+                return
+            if isinstance(result, BaseException):
+                self.clip_label.setText(self.tr("录像：{0}（无法读取：{1}）").format(path, result))
+            else:
+                self.clip_label.setText(self.tr("录像：{0}（时长 {1:.1f} 秒，{2:.1f} MB）").format(
+                    path, result, ev.size / 1e6))
+
+        self.files.submit(clip_duration, path, on_done=done, on_error=done)
+
+    # -- review --------------------------------------------------------------------------------
+    def _review(self, state: str) -> None:
+        if self.record is not None:
+            self.reviewRequested.emit(self.record.id, state, self.reviewer.text().strip(), self.comment.text().strip())

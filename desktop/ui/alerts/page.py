@@ -1,0 +1,208 @@
+"""The 告警 page: filters on top, the list of alerts (newest first), the selected alert's
+evidence and review form below. Every query and review runs on the DB runner through the
+AlertService; new alerts arrive through its signals and are inserted without a query."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.alerts import REVIEW_STATES, AlertFilter, AlertRecord
+from desktop.services.alert_service import AlertService
+from desktop.services.task_runner import TaskRunner
+from desktop.ui.alerts.detail import AlertDetail
+from desktop.ui.alerts.model import AlertTableModel, matches
+from desktop.ui.alerts.sound import AlertSound, make_wav
+from detectors.rules.violation import TIERS
+
+log = logging.getLogger(__name__)
+
+# Time ranges of the filter: label → how far back (None = all).
+TIME_RANGES = (("全部时间", None), ("最近 1 小时", timedelta(hours=1)), ("最近 24 小时", timedelta(days=1)),
+               ("最近 7 天", timedelta(days=7)), ("最近 30 天", timedelta(days=30)))
+
+
+class AlertsPage(QWidget):
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, service: AlertService, files: TaskRunner, evidence_root: Path, cache_dir: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.files = files
+        self.filters = AlertFilter()
+        self.sound = AlertSound()
+        files.submit(make_wav, cache_dir / "alert.wav", on_done=self.sound.set_wav)
+        self.model = AlertTableModel(self)
+
+        self.category = QComboBox(self)
+        self.category.addItem(self.tr("全部类别"), None)
+        for cat in TIERS:
+            self.category.addItem(cat, cat)
+        self.venue = QComboBox(self)
+        self.venue.addItem(self.tr("全部单位"), None)
+        self.venue.setMinimumWidth(200)
+        self.time_range = QComboBox(self)
+        for label, span in TIME_RANGES:
+            self.time_range.addItem(self.tr(label), span)
+        self.state = QComboBox(self)
+        self.state.addItem(self.tr("全部状态"), None)
+        for st in REVIEW_STATES:
+            self.state.addItem(st, st)
+        self.refresh_button = QPushButton(self.tr("刷新"), self)
+        self.mute = QToolButton(self)
+        self.mute.setText(self.tr("静音"))
+        self.mute.setCheckable(True)
+        self.mute.toggled.connect(self._set_muted)
+        self.counts = QLabel(self)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 6, 8, 6)
+        bar.setSpacing(6)
+        for label, combo in ((self.tr("类别"), self.category), (self.tr("单位"), self.venue),
+                             (self.tr("时间"), self.time_range), (self.tr("状态"), self.state)):
+            bar.addWidget(QLabel(label, self))
+            bar.addWidget(combo)
+            bar.addSpacing(10)
+        bar.addWidget(self.refresh_button)
+        bar.addStretch(1)
+        bar.addWidget(self.counts)
+        bar.addWidget(self.mute)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.Stretch)
+        self.detail = AlertDetail(files, evidence_root, getpass.getuser(), self)
+        split = QSplitter(Qt.Vertical, self)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 1)
+        split.setSizes([300, 420])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+
+        for combo in (self.category, self.venue, self.time_range, self.state):
+            combo.currentIndexChanged.connect(self.reload)
+        self.refresh_button.clicked.connect(self.reload)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _: self._select(cur.row()))
+        self.detail.reviewRequested.connect(self._review)
+        service.alertRaised.connect(self._on_raised)
+        service.alertUpdated.connect(self._on_updated)
+        self._counts: dict[str, int] = {}
+
+    # -- filters and loading --------------------------------------------------------------------
+    def set_venues(self, venues: list[tuple[int, str]]) -> None:
+        """(venue id, name) of the station, for the venue filter; keeps the current choice."""
+        current = self.venue.currentData()
+        self.venue.blockSignals(True)
+        self.venue.clear()
+        self.venue.addItem(self.tr("全部单位"), None)
+        for vid, name in sorted(venues, key=lambda v: v[1]):
+            self.venue.addItem(name, vid)
+        index = self.venue.findData(current)
+        self.venue.setCurrentIndex(max(0, index))
+        self.venue.blockSignals(False)
+
+    def current_filter(self) -> AlertFilter:
+        span = self.time_range.currentData()
+        return AlertFilter(category=self.category.currentData(), venue_id=self.venue.currentData(),
+                           review_state=self.state.currentData(),
+                           since=datetime.now(UTC) - span if span is not None else None)
+
+    def reload(self) -> None:
+        self.filters = self.current_filter()
+        wanted = self.filters
+
+        def done(result) -> None:
+            if isinstance(result, BaseException):
+                self.message.emit(self.tr("加载告警失败：{0}").format(result))
+                return
+            if wanted != self.filters:
+                return  # a newer filter's answer is on its way
+            records, counts = result
+            selected = self.detail.record.id if self.detail.record else None
+            self.model.set_records([self.service.with_clip_note(r) for r in records])
+            self._counts = counts
+            self._show_counts()
+            self._reselect(selected)
+
+        self.service.load(wanted, done)
+
+    def _show_counts(self) -> None:
+        self.counts.setText(self.tr("待复核 {0} · 已确认 {1} · 误报 {2}").format(
+            *(self._counts.get(s, 0) for s in REVIEW_STATES)))
+
+    def _reselect(self, alert_id: int | None) -> None:
+        rows = [i for i, r in enumerate(self.model.records()) if r.id == alert_id]
+        if rows:
+            self.table.selectRow(rows[0])
+        else:
+            self.table.clearSelection()
+            self.detail.show_record(None)
+
+    # -- alerts arriving and changing -----------------------------------------------------------
+    def _on_raised(self, record: AlertRecord) -> None:
+        self.sound.play()
+        if not matches(record, self.filters):
+            return
+        self.model.prepend(record)
+        self._counts[record.review_state] = self._counts.get(record.review_state, 0) + 1
+        self._show_counts()
+        if self.detail.record is None:
+            self.table.selectRow(0)
+
+    def _on_updated(self, record: AlertRecord) -> None:
+        before = next((r for r in self.model.records() if r.id == record.id), None)
+        if before is not None and before.review_state != record.review_state:
+            self._counts[before.review_state] = max(0, self._counts.get(before.review_state, 0) - 1)
+            self._counts[record.review_state] = self._counts.get(record.review_state, 0) + 1
+            self._show_counts()
+        if not matches(record, self.filters):
+            self.model.remove(record.id)
+        else:
+            self.model.update(record)
+        if self.detail.record is not None and self.detail.record.id == record.id:
+            self.detail.show_record(record if matches(record, self.filters) else None)
+
+    def _select(self, row: int) -> None:
+        self.detail.show_record(self.model.record(row))
+
+    def _review(self, alert_id: int, state: str, reviewer: str, comment: str) -> None:
+        def done(result) -> None:
+            if not isinstance(result, BaseException):
+                self.detail.comment.clear()
+                self.message.emit(self.tr("告警已复核为「{0}」").format(state))
+
+        self.service.review(alert_id, state, reviewer, comment, on_done=done)
+
+    def _set_muted(self, muted: bool) -> None:
+        self.sound.muted = muted
+
+    def shutdown(self) -> None:
+        self.sound.release()
