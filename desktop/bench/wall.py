@@ -249,11 +249,12 @@ def run_wall_bench(streams: int, seconds: float, baseline: bool = True) -> dict:
     # The rendered scene clips are expensive to make: keep them in the user's cache, which we
     # resolve before MINGCHU_DATA_DIR is redirected to the scratch directory below.
     scene_cache = paths.demo_cache_dir()
-    saved_env = {k: os.environ.get(k) for k in ("MINGCHU_DATA_DIR", "DATABASE_URL")}
+    saved_env = {k: os.environ.get(k) for k in ("MINGCHU_DATA_DIR", "DATABASE_URL", "MINGCHU_ANALYSIS")}
     with tempfile.TemporaryDirectory(prefix="mingchu-bench-", ignore_cleanup_errors=True) as tmp:
         scratch = Path(tmp)
         os.environ["MINGCHU_DATA_DIR"] = str(scratch / "data")
         os.environ.pop("DATABASE_URL", None)  # a fresh SQLite file, never a configured server
+        os.environ["MINGCHU_ANALYSIS"] = "off"  # the wall alone; `bench detect --cameras` measures analysis
         server = DemoServer(streams=streams, port=0, overlay=False, cache_dir=scene_cache)
         try:
             server.start()

@@ -29,6 +29,14 @@ class WallCamera:
     address: str = ""
     build_progress: str = ""
     credentials: Credentials = field(default=Credentials(), repr=False, compare=False)
+    # Analysis settings (desktop/analysis): the Camera row's rule documents and rate, and the
+    # venue's business hours, which apply when the camera has no schedule of its own.
+    analysis_enabled: bool = True
+    analysis_fps: float = 2.0
+    analysis_json: str = "{}"
+    zones_json: str = "[]"
+    schedule_json: str = ""
+    business_hours: str = ""
 
     @property
     def title(self) -> str:
@@ -46,7 +54,8 @@ def load_wall_cameras(engine: Engine) -> list[WallCamera]:
     stmt = (
         select(Camera.id, Camera.name, Camera.area, Venue.id, Venue.name, Venue.venue_type, Street.name,
                Camera.sub_url, Camera.main_url, Venue.license_no, Venue.address, Venue.build_progress,
-               CameraCredential.username, CameraCredential.secret)
+               CameraCredential.username, CameraCredential.secret, Camera.analysis_enabled, Camera.analysis_fps,
+               Camera.analysis_json, Camera.zones_json, Camera.schedule_json, Venue.business_hours)
         .select_from(Camera)
         .join(Venue, Camera.venue_id == Venue.id)
         .join(Street, Venue.street_id == Street.id, isouter=True)
@@ -58,9 +67,10 @@ def load_wall_cameras(engine: Engine) -> list[WallCamera]:
         rows = session.exec(stmt).all()
     return [
         WallCamera(cid, name, area, vid, venue, vtype, street or "", sub_url, main_url or sub_url, lic or "",
-                   address, progress, Credentials(user, secret) if user is not None else Credentials())
-        for cid, name, area, vid, venue, vtype, street, sub_url, main_url, lic, address, progress, user, secret
-        in rows
+                   address, progress, Credentials(user, secret) if user is not None else Credentials(),
+                   bool(enabled), fps, analysis, zones, schedule, hours)
+        for (cid, name, area, vid, venue, vtype, street, sub_url, main_url, lic, address, progress, user, secret,
+             enabled, fps, analysis, zones, schedule, hours) in rows
     ]
 
 

@@ -18,16 +18,20 @@ log = logging.getLogger(__name__)
 class StreamService(QObject):
     # Emitted from worker threads; Qt queues it to receivers living on the GUI thread.
     statusChanged = Signal(object, object)  # StreamKey, StreamStatus
+    # From the analysis in the stream host (desktop/analysis), relayed the same way.
+    analysisEvent = Signal(object)  # AnalysisEvent
+    analysisStats = Signal(object)  # list[AnalysisStats]
+    analysisNotice = Signal(str)
 
     def __init__(self, options: WorkerOptions | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         # Decoding runs in a stream-host process by default, so it never competes with the
         # GUI thread for the GIL (36 realistic streams in-process stalled painting 200 ms+).
         # MINGCHU_STREAM_HOST=thread keeps the workers in this process (for A/B benchmarks).
-        if os.environ.get("MINGCHU_STREAM_HOST", "process") == "thread":
-            self.manager = StreamManager(self._relay, options)
-        else:
-            self.manager = HostedStreamManager(self._relay, options)
+        manager = StreamManager if os.environ.get("MINGCHU_STREAM_HOST", "process") == "thread" \
+            else HostedStreamManager
+        self.manager = manager(self._relay, options, on_analysis=self.analysisEvent.emit,
+                               on_analysis_stats=self.analysisStats.emit, on_notice=self.analysisNotice.emit)
 
     def _relay(self, key: StreamKey, status: StreamStatus) -> None:
         self.statusChanged.emit(key, status)
@@ -37,6 +41,12 @@ class StreamService(QObject):
 
     def release(self, key: StreamKey, holder: str) -> None:
         self.manager.release(key, holder)
+
+    def set_analysis(self, key: StreamKey, config) -> None:
+        self.manager.set_analysis(key, config)
+
+    def clear_analysis(self, key: StreamKey) -> None:
+        self.manager.clear_analysis(key)
 
     @property
     def host_pid(self) -> int | None:

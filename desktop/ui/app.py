@@ -17,13 +17,17 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import paths
 from desktop.core.db import database_url, init_schema, make_engine
+from desktop.core.evidence_store import EvidenceStore
 from desktop.core.patrol_groups import delete_patrol_group, list_patrol_groups, save_patrol_group
 from desktop.core.registry_validation import ValidationError
 from desktop.core.wall_cameras import load_wall_cameras
+from desktop.services.alert_service import AlertService
+from desktop.services.analysis_service import AnalysisService
 from desktop.services.registry_service import RegistryService
 from desktop.services.status_recorder import StatusRecorder
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
+from desktop.ui.alerts import AlertsPage
 from desktop.ui.main_window import MainWindow, wall_entries
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,15 @@ class Console:
         self.registry = RegistryService(self.engine, self.db)
         self.window = MainWindow(self.streams, self.files, paths.snapshot_dir(), paths.data_dir() / "wall.json",
                                  registry=self.registry)
+        self.evidence = EvidenceStore(paths.evidence_dir(), self.engine)
+        self.alerts = AlertService(self.engine, self.evidence, self.streams, self.db, paths.cache_dir() / "clips")
+        self.window.add_alerts_page(AlertsPage(self.alerts, self.files, paths.evidence_dir(), paths.cache_dir()))
+        # Every enabled camera is analysed in the stream host; its findings become alerts here.
+        self.analysis = AnalysisService(self.streams, self.window)
+        self.streams.analysisEvent.connect(self.alerts.on_analysis)
+        self.analysis.notice.connect(lambda text: self.window.statusBar().showMessage(text, 15000))
+        # MINGCHU_ANALYSIS=off: the wall alone (the wall benchmark, tests of other features).
+        self.analysis_on = os.environ.get("MINGCHU_ANALYSIS", "on") != "off"
         self.registry.changed.connect(self.reload_cameras)
         self.window.wall_page.patrolGroupSaveRequested.connect(self._save_patrol_group)
         self.window.wall_page.patrolGroupDeleteRequested.connect(self._delete_patrol_group)
@@ -106,9 +119,12 @@ class Console:
             return
         cameras, entries, groups = result
         self.window.set_cameras(cameras, entries)
+        if self.analysis_on:
+            self.analysis.set_cameras(cameras)
         self.window.wall_page.set_patrol_groups(groups)
         if self.window.registry_page is not None:
             self.window.registry_page.reload()
+        self.window.alerts_page.reload()
         self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(cameras)), 5000)
 
     def reload_cameras(self) -> None:
@@ -120,6 +136,8 @@ class Console:
                 return
             cameras, entries, groups = result
             self.window.set_cameras(cameras, entries)
+            if self.analysis_on:
+                self.analysis.set_cameras(cameras)
             self.window.wall_page.set_patrol_groups(groups)
 
         if not self._shut_down:
@@ -186,6 +204,7 @@ class Console:
             return
         self._shut_down = True
         self.window.wall_page.shutdown()
+        self.alerts.shutdown(wait=False)  # a clip being cut ends with its stream
         self.streams.shutdown(3.0)
         self.registry.shutdown(wait=True)
         self.files.shutdown(wait=True)

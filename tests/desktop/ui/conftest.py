@@ -8,12 +8,14 @@ from desktop.ui.app import Console, GuiOptions, make_application
 
 
 @pytest.fixture
-def make_console(qtbot, data_dir):
+def make_console(qtbot, data_dir, monkeypatch):
     """The real console (window, services, stream workers, SQLite) on N demo cameras of `server`,
-    plus optional extra cameras with the given URLs."""
+    plus optional extra cameras with the given URLs. The AI analysis stays off unless asked for:
+    the tests of the wall, registry and alert panel must not see alerts of their own making."""
     consoles = []
 
-    def build(server, cameras: int, extra_urls: tuple[str, ...] = ()) -> Console:
+    def build(server, cameras: int, extra_urls: tuple[str, ...] = (), analysis: bool = False) -> Console:
+        monkeypatch.setenv("MINGCHU_ANALYSIS", "on" if analysis else "off")
         make_application()
         data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(database_url(data_dir))
