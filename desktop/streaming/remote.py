@@ -254,9 +254,12 @@ class HostedStreamManager(RefCountedStreams[RemoteWorker]):
         self._snapshots[req] = (done, [])
         try:
             self._send(("clip", req, gen, at, pre_s, post_s, str(path)))
-            wait = max(0.0, at + post_s - time.time()) + CLIP_MARGIN_S
-            if not done.wait(wait):
-                raise ClipError("截取录像超时 / the stream host did not deliver the clip in time")
+            deadline = time.monotonic() + max(0.0, at + post_s - time.time()) + CLIP_MARGIN_S
+            while not done.wait(0.2):  # in slices: a console that closes does not wait it out
+                if self._closing:
+                    raise ClipError("控制台正在关闭 / the console is closing")
+                if time.monotonic() > deadline:
+                    raise ClipError("截取录像超时 / the stream host did not deliver the clip in time")
             result, error = self._snapshots[req][1][0]
             if result is None:
                 raise ClipError(error)

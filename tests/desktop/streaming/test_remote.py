@@ -125,3 +125,28 @@ def test_clip_of_a_stream_that_is_not_running_fails_clearly(rtsp_server, tmp_pat
         assert not (tmp_path / "x.mp4").exists()
     finally:
         m.stop_all(5)
+
+
+def test_a_clip_being_cut_does_not_hold_up_shutdown(rtsp_server, tmp_path):
+    import threading
+
+    from desktop.streaming.clip import ClipError
+
+    m = HostedStreamManager(lambda k, s: None)
+    w = m.acquire(StreamKey(1), rtsp_server.url(1), "analysis")
+    assert wait_until(lambda: w.status.online, 10)
+    errors = []
+
+    def cut():
+        try:
+            w.cut_clip(time.time(), 5.0, 30.0, tmp_path / "long.mp4")  # would wait 30 s
+        except ClipError as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=cut)
+    t.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    m.stop_all(3)
+    t.join(10)
+    assert not t.is_alive() and errors and time.monotonic() - started < 10
