@@ -21,10 +21,18 @@ class TaskRunner(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._name = name
+        self._closed = False
         self._finished.connect(self._deliver)
 
     def submit(self, fn: Callable, *args, on_done: Callable | None = None,
-               on_error: Callable[[BaseException], None] | None = None) -> Future:
+               on_error: Callable[[BaseException], None] | None = None) -> Future | None:
+        """None once shut down: a late signal during the console's shutdown (a clip that just
+        arrived, a picture to show) must not raise in the event loop; there is nobody to show it to."""
+        if self._closed:
+            log.debug("%s runner closed: %s not run", self._name, getattr(fn, "__name__", fn))
+            return None
+
         def run():
             try:
                 result = fn(*args)
@@ -43,4 +51,5 @@ class TaskRunner(QObject):
         callback(error if error is not None else result)
 
     def shutdown(self, wait: bool = True) -> None:
+        self._closed = True
         self._pool.shutdown(wait=wait)
