@@ -12,6 +12,7 @@ SCREENSHOT ?= $(CURDIR)/artifacts/wall.png
 .PHONY: run test install install-system bench lint clean
 
 run: install
+	@$(PY) main.py models install || echo "AI 模型未能安装，控制台只运行非AI规则 / AI models not installed: non-AI rules only"
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 	  $(PY) main.py demo --screenshot "$(SCREENSHOT)"; \
 	else \
