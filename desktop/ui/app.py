@@ -113,35 +113,34 @@ class Console:
         cameras = load_wall_cameras(self.engine)
         return cameras, wall_entries(cameras), list_patrol_groups(self.engine)
 
-    def _loaded(self, result) -> None:
+    def _apply_cameras(self, result, failure: str) -> bool:
+        """The loaded cameras to the wall, its tree, the analysis and the patrol menu."""
         if isinstance(result, BaseException):
-            self.window.statusBar().showMessage(self.window.tr("加载监控点失败：{0}").format(result))
-            return
+            self.window.statusBar().showMessage(failure.format(result))
+            return False
         cameras, entries, groups = result
         self.window.set_cameras(cameras, entries)
         if self.analysis_on:
             self.analysis.set_cameras(cameras)
         self.window.wall_page.set_patrol_groups(groups)
+        return True
+
+    def _loaded(self, result) -> None:
+        if not self._apply_cameras(result, self.window.tr("加载监控点失败：{0}")):
+            return
         if self.window.registry_page is not None:
             self.window.registry_page.reload()
         self.window.alerts_page.reload()
-        self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(cameras)), 5000)
+        self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(result[0])), 5000)
 
     def reload_cameras(self) -> None:
         """After a registry change or an import: the wall and its tree show the new state;
         streams of unchanged cameras keep running."""
-        def done(result) -> None:
-            if isinstance(result, BaseException):
-                self.window.statusBar().showMessage(self.window.tr("刷新监控点失败：{0}").format(result))
-                return
-            cameras, entries, groups = result
-            self.window.set_cameras(cameras, entries)
-            if self.analysis_on:
-                self.analysis.set_cameras(cameras)
-            self.window.wall_page.set_patrol_groups(groups)
-
         if not self._shut_down:
-            self.db.submit(self._load_cameras, on_done=done, on_error=done)
+            self.db.submit(self._load_cameras, on_done=self._reloaded, on_error=self._reloaded)
+
+    def _reloaded(self, result) -> None:
+        self._apply_cameras(result, self.window.tr("刷新监控点失败：{0}"))
 
     def _save_patrol_group(self, name: str, camera_ids: list, dwell: int) -> None:
         def save():
