@@ -43,23 +43,8 @@ MIN_FPS, MAX_FPS = 0.1, 30.0
 
 
 def latest_decoded(worker) -> tuple[object, float, int] | None:
-    """(av.VideoFrame, time.time() it was decoded, seq) of a StreamWorker's newest frame, or None.
-
-    StreamWorker keeps the newest decoded frame for snapshots (`_last_frame`, reference-counted,
-    never rewritten by the decoder). The time and sequence number come from the slot when it
-    records them (the host's slot does: `published`), else from its latest TileFrame. Read
-    through this one function so the day worker.py grows a public accessor only this changes."""
-    frame = getattr(worker, "_last_frame", None)
-    if frame is None:
-        return None
-    published = getattr(worker.slot, "published", None)
-    if published is not None:
-        seq, wall = published
-        return frame, wall, seq
-    tile = worker.slot.latest()
-    if tile is not None:
-        return frame, tile.wall_time, tile.seq
-    return frame, time.time(), id(frame)
+    """(av.VideoFrame, time.time() it was decoded, seq) of a StreamWorker's newest frame, or None."""
+    return worker.latest_decoded()
 
 
 def to_bgr(frame) -> np.ndarray:

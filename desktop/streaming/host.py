@@ -30,7 +30,6 @@ from pathlib import Path
 
 from desktop.core.redact import redact_text
 from desktop.streaming.clip import ClipError
-from desktop.streaming.frames import TileFrame
 from desktop.streaming.shm_slot import ShmPublishingSlot
 from desktop.streaming.status import StreamState, StreamStatus
 from desktop.streaming.worker import StreamKey, StreamWorker, WorkerOptions
@@ -38,16 +37,6 @@ from desktop.streaming.worker import StreamKey, StreamWorker, WorkerOptions
 log = logging.getLogger(__name__)
 
 STATS_INTERVAL_S = 0.5
-
-
-class _HostSlot(ShmPublishingSlot):
-    """Also remembers (seq, wall time) of the newest frame, for the analysis scheduler."""
-
-    published: tuple[int, float] | None = None
-
-    def publish(self, frame: TileFrame) -> None:
-        super().publish(frame)
-        self.published = (frame.seq, frame.wall_time)
 
 
 class _Host:
@@ -59,7 +48,7 @@ class _Host:
         self.scheduler = None  # desktop.analysis.scheduler.AnalysisScheduler, on the first "analyse"
 
     def start(self, gen: int, key: StreamKey, url: str) -> None:
-        slot = _HostSlot(lambda name: self.events.put(("segment", gen, name)))
+        slot = ShmPublishingSlot(lambda name: self.events.put(("segment", gen, name)))
 
         def on_status(_key: StreamKey, status: StreamStatus) -> None:
             self.events.put(("status", gen, status, worker.info))

@@ -75,6 +75,7 @@ class StreamWorker(threading.Thread):
         self._stop_event = threading.Event()
         self._backoff = Backoff(base=self.options.backoff_base, cap=self.options.backoff_cap)
         self._last_frame: av.VideoFrame | None = None
+        self._last_decoded: tuple[av.VideoFrame, float, int] | None = None
         self._seq = 0
         self._last_packet_at = 0.0
         self.status = StreamStatus(StreamState.CONNECTING, since=time.time())
@@ -182,15 +183,23 @@ class StreamWorker(threading.Thread):
         self.measured_fps = (len(arrivals) - 1) / span if span >= 1.0 else 0.0
 
     def _publish(self, frame: av.VideoFrame, now: float) -> None:
+        self._seq += 1
+        # One tuple, replaced whole: a reader on another thread never sees a frame with the
+        # time or number of the one before.
+        self._last_decoded = (frame, now, self._seq)
         self._last_frame = frame
         tw, th = self.slot.target_size
         size = fit_size(frame.width, frame.height, tw, th) if tw and th else (frame.width, frame.height)
         image = to_bgra(frame, size)
-        self._seq += 1
         self.frames_decoded += 1
         if self.first_frame_at is None:
             self.first_frame_at = time.monotonic()
         self.slot.publish(TileFrame(self._seq, now, image, frame.width, frame.height))
+
+    def latest_decoded(self) -> tuple[av.VideoFrame, float, int] | None:
+        """(frame, time.time() it arrived, sequence number) of the newest decoded frame, for the
+        analysis: full source resolution, never rewritten by the decoder (reference-counted)."""
+        return self._last_decoded
 
     # -- evidence -------------------------------------------------------------------------
     def cut_clip(self, at: float, pre_s: float, post_s: float, path: Path) -> Path:

@@ -68,18 +68,22 @@ def test_rate_counts_the_whole_window_once_running():
     assert _rate([], 10.0) == 0.0  # a camera no longer served drops to 0
 
 
-def test_latest_decoded_prefers_the_slot_record():
-    class Slot:
-        published = (42, 123.5)
+def test_latest_decoded_is_the_workers_newest_frame(rtsp_server):
+    """Frame, arrival time and number come from the worker as one value, and move on."""
+    from desktop.streaming.frames import FrameSlot
+    from desktop.streaming.worker import StreamKey, StreamWorker
 
-        def latest(self):
-            raise AssertionError("not needed")
-
-    class Worker:
-        _last_frame = object()
-        slot = Slot()
-
-    frame, wall, seq = latest_decoded(Worker())
-    assert frame is Worker._last_frame and wall == 123.5 and seq == 42
-    Worker._last_frame = None
-    assert latest_decoded(Worker()) is None
+    w = StreamWorker(StreamKey(1), rtsp_server.url(1), FrameSlot(), lambda k, s: None)
+    assert latest_decoded(w) is None
+    w.start()
+    try:
+        deadline = time.monotonic() + 10
+        while latest_decoded(w) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        frame, wall, seq = latest_decoded(w)
+        assert (frame.width, frame.height) == (640, 360) and abs(wall - time.time()) < 2
+        time.sleep(0.5)
+        assert latest_decoded(w)[2] > seq
+    finally:
+        w.stop()
+        w.join(5)
