@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,13 +121,23 @@ class FrameResult:
 
 
 class CameraAnalyzer:
-    def __init__(self, camera_id: int, rules: CameraRules, venue_hours: str, detectors: Detectors) -> None:
+    def __init__(self, camera_id: int, rules: CameraRules, venue_hours: str, detectors: Detectors, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 infer: Callable[[np.ndarray], tuple[Detection, ...]] | None = None,
+                 gate_inference: bool = True) -> None:
+        """`clock` times the motion gate's refreshes (a file's own timeline in `main.py detect`);
+        `infer` replaces the default person → face → mask chain; with `gate_inference` off every
+        frame is inferred (the CLI prints every sampled frame's detections)."""
         self.camera_id = camera_id
         self.rules = rules
         self.engine = RuleEngine(camera_id, rules, venue_hours)
         self.motion = MotionGate(rules.motion)
         self.quality = QualityMonitor(rules.quality)
         self.detectors = detectors
+        self._clock = clock
+        self._infer_fn = infer or self._infer
+        self._can_infer = infer is not None or bool(detectors.detectors)
+        self._gate = gate_inference
         self._last: tuple[Detection, ...] = ()
         self._last_infer = -1e9
         self._last_quality = -1e9
@@ -137,7 +148,7 @@ class CameraAnalyzer:
         h, w = frame.shape[:2]
         if self._size != (w, h):  # another stream size: old boxes mean nothing
             self._size, self._last, self._last_infer = (w, h), (), -1e9
-        mono = time.monotonic()
+        mono = self._clock()
         motion = self.motion.update(frame)
         static = not motion.moving
         quality = None
@@ -145,9 +156,9 @@ class CameraAnalyzer:
             quality = self.quality.update(frame, frame_time)
             self._last_quality = mono
         inferred, ms = False, 0.0
-        if self.detectors.detectors and (not static or mono - self._last_infer >= STATIC_REFRESH_S):
+        if self._can_infer and (not self._gate or not static or mono - self._last_infer >= STATIC_REFRESH_S):
             started = time.perf_counter()
-            self._last = self._infer(frame)
+            self._last = self._infer_fn(frame)
             ms = (time.perf_counter() - started) * 1000
             inferred, self._last_infer = True, mono
         at = datetime.fromtimestamp(frame_time, UTC)
@@ -155,6 +166,11 @@ class CameraAnalyzer:
         violations = self.engine.process(facts)
         events = tuple(self._event(v, frame, frame_time) for v in violations)
         return FrameResult(events, inferred, ms)
+
+    @property
+    def last_detections(self) -> tuple[Detection, ...]:
+        """The detections the latest verdict used (the previous frame's when the gate skipped)."""
+        return self._last
 
     def _infer(self, frame: np.ndarray) -> tuple[Detection, ...]:
         found: list[Detection] = []

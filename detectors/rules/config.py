@@ -28,6 +28,7 @@ from detectors.rules.violation import AFTER_HOURS, NIGHT_MOTION, NON_AI_CATEGORI
 from detectors.types import Box
 
 ANCHORS = ("bottom", "centre")
+EDGE = 1e-6  # anchors are kept this far inside the picture (see anchor_point)
 RULE_CATEGORIES = tuple(CATEGORIES) + NON_AI_CATEGORIES
 PERSON_LABELS = ("person",)
 NO_MASK_LABELS = ("no-mask", "no_mask", "nomask", "without_mask", "mask_weared_incorrect")
@@ -107,11 +108,13 @@ class Zone:
 
 
 def anchor_point(box: Box, size: tuple[int, int], anchor: str) -> tuple[float, float]:
-    """The box's centre or bottom-centre in picture fractions."""
+    """The box's centre or bottom-centre in picture fractions, kept just inside the picture: feet
+    cut off by the frame's bottom edge lie on y = 1, where a zone drawn to the edge ends and the
+    even-odd test would count them outside."""
     w, h = size
     x = (box.x1 + box.x2) / 2 / w
     y = (box.y2 if anchor == "bottom" else (box.y1 + box.y2) / 2) / h
-    return x, y
+    return min(max(x, EDGE), 1 - EDGE), min(max(y, EDGE), 1 - EDGE)
 
 
 @dataclass(frozen=True, slots=True)

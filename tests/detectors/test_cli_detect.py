@@ -130,3 +130,83 @@ def test_unknown_model_exit_2(models, photos, tmp_path, capsys):
     cv2.imwrite(str(path), photos["astronaut"])
     assert main(["detect", str(path), "--models", "no-such-model"]) == 2
     assert "unknown model id: no-such-model" in capsys.readouterr().err
+
+
+# --- the rules: what the console would raise on this footage ----------------------------------
+
+
+def alerts_of(frames: list[dict]) -> list[dict]:
+    return [a for f in frames for a in f["alerts"]]
+
+
+def test_still_image_no_mask_alert_and_masked_face_none(models, photos, tmp_path, capsys):
+    """A still image is judged on its own: the bare face raises 未戴口罩 at once (1 of 1)."""
+    bare, masked = tmp_path / "bare.png", tmp_path / "masked.png"
+    cv2.imwrite(str(bare), photos["astronaut"])
+    cv2.imwrite(str(masked), draw_surgical_mask(photos["astronaut"], FACES["astronaut"]))
+    assert main(["detect", str(bare), "--json"]) == 0
+    [frame] = json_lines(capsys.readouterr().out)
+    [alert] = frame["alerts"]
+    assert alert["category"] == "未戴口罩" and alert["tier"] == "二级" and alert["score"] > 0.9
+    assert iou(alert["boxes"][0], as_list(FACES["astronaut"])) > 0.5
+    assert main(["detect", str(masked), "--json"]) == 0
+    assert json_lines(capsys.readouterr().out)[0]["alerts"] == []
+
+
+def test_after_hours_person_follows_hours_and_zones(models, photos, tmp_path, capsys):
+    path = tmp_path / "night.png"
+    cv2.imwrite(str(path), photos["camera"])
+    night = ["--hours", "08:00-20:00", "--start", "2026-11-22 23:10"]
+    assert main(["detect", str(path), "--json", *night]) == 0
+    cats = [a["category"] for a in json_lines(capsys.readouterr().out)[0]["alerts"]]
+    assert "非工作时间人员" in cats
+    # Inside business hours: no after-hours alert.
+    assert main(["detect", str(path), "--json", "--hours", "08:00-20:00", "--start", "2026-11-22 12:00"]) == 0
+    cats = [a["category"] for a in json_lines(capsys.readouterr().out)[0]["alerts"]]
+    assert "非工作时间人员" not in cats
+    # The person's feet (bottom-centre, about x=0.3, y=1.0) lie in a mask: no alert.
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"zones": [{"kind": "mask", "name": "门口",
+                                            "points": [[0, 0.5], [0.7, 0.5], [0.7, 1], [0, 1]]}]}), "utf-8")
+    assert main(["detect", str(path), "--json", "--rules", str(rules), *night]) == 0
+    cats = [a["category"] for a in json_lines(capsys.readouterr().out)[0]["alerts"]]
+    assert "非工作时间人员" not in cats
+
+
+def test_video_k_of_n_and_cooldown(models, photos, tmp_path, capsys):
+    """6 s of a bare face at 2 fps: 未戴口罩 needs 3 of 5 frames, then the cooldown holds it to one
+    alert; with a 1 s cooldown it comes back as soon as the condition starts a new episode — here it
+    never ends, so still one. The schedule's business hours come from the rules file."""
+    path = tmp_path / "clip.mp4"
+    write_video(path, [photos["astronaut"]] * 60)
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"schedule": {"business_hours": "00:00-24:00"}}), "utf-8")
+    assert main(["detect", str(path), "--json", "--rules", str(rules)]) == 0
+    frames = json_lines(capsys.readouterr().out)
+    no_mask = [(f["time"], a) for f in frames for a in f["alerts"] if a["category"] == "未戴口罩"]
+    assert [t for t, _ in no_mask] == [1.0]  # the third analysed frame: k = 3
+    assert no_mask[0][1]["started_at"] <= no_mask[0][1]["at"]
+    assert main(["detect", str(path), "--rules", str(rules)]) == 0
+    out = capsys.readouterr().out
+    assert "告警 ALERT 未戴口罩（二级）" in out and "共 1 条告警 / 1 alert(s)" in out
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("{not json", "cannot read rules"),
+    ('{"analysis": {"rules": {"未戴口罩": {"k": 9, "n": 2}}}}', "invalid rules"),
+    ('{"zones": [{"kind": "mask", "points": [[0, 0], [2, 0], [0, 1]]}]}', "zones_json[0]"),
+    ('{"cameras": []}', "expected an object with the keys"),
+])
+def test_bad_rules_file_exit_1_before_models_load(models, photos, tmp_path, capsys, content, needle):
+    path, rules = tmp_path / "a.png", tmp_path / "rules.json"
+    cv2.imwrite(str(path), photos["astronaut"])
+    rules.write_text(content, "utf-8")
+    assert main(["detect", str(path), "--rules", str(rules)]) == 1
+    assert needle in capsys.readouterr().err
+
+
+def test_bad_start_time_exit_1(models, photos, tmp_path, capsys):
+    path = tmp_path / "a.png"
+    cv2.imwrite(str(path), photos["astronaut"])
+    assert main(["detect", str(path), "--start", "yesterday"]) == 1
+    assert "cannot read --start" in capsys.readouterr().err
