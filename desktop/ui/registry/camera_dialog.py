@@ -1,7 +1,7 @@
 """Add or edit a camera. Credentials typed into a URL move to the user/password fields at once;
 the stored password is never loaded into the dialog (empty fields keep what is stored).
 "测试连接" probes the typed URL in the background and shows codec, size, fps and open time,
-or why it failed."""
+or why it failed. "AI 分析设置…" opens the camera's zones, thresholds and hours (camera_rules_dialog)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from desktop.core.vocabulary import CAMERA_AREAS
 from desktop.services.registry_service import CredentialEdit, RegistryService, error_text
 from desktop.streaming.probe import ProbeResult
 from desktop.ui.camera_tile import tr_status
+from desktop.ui.registry.camera_rules_dialog import CameraRulesDialog
 from desktop.ui.registry.form import FieldForm, dialog_layout
 from desktop.ui.registry.venue_dialog import combo_value
 
@@ -89,6 +90,21 @@ class CameraDialog(QDialog):
         self.analysis_fps = QDoubleSpinBox(self, minimum=0.1, maximum=15.0, singleStep=0.5, decimals=1, value=2.0)
         self.analysis_fps.setSuffix(self.tr(" 帧/秒"))
         f.add("analysis_fps", self.tr("分析帧率"), self.analysis_fps)
+        # Zones, masks, thresholds and hours: a dialog of their own, for a camera already saved.
+        self.rules_dialog: CameraRulesDialog | None = None
+        self.rules_button = QPushButton(self.tr("AI 分析设置…"), self)
+        if camera is None:
+            self.rules_button.setEnabled(False)
+            self.rules_button.setToolTip(self.tr("保存摄像头后才能设置"))
+        else:
+            self.rules_button.setToolTip(self.tr("在画面上画判定区域和屏蔽区，设置各类告警的阈值和时段"))
+        self.rules_button.clicked.connect(self.open_rules)
+        rules_row = QWidget(self)
+        rrow = QHBoxLayout(rules_row)
+        rrow.setContentsMargins(0, 0, 0, 0)
+        rrow.addWidget(self.rules_button)
+        rrow.addStretch(1)
+        f.add("rules", self.tr("分析设置"), rules_row, self.tr("区域和屏蔽区、阈值、营业时间和关灯时段"))
         # Connection test
         self.probe_target = QComboBox(self)
         self.probe_target.addItem(self.tr("子码流"), "sub")
@@ -124,6 +140,25 @@ class CameraDialog(QDialog):
         self.connected.setChecked(c.platform_connected)
         self.analysis.setChecked(c.analysis_enabled)
         self.analysis_fps.setValue(c.analysis_fps)
+
+    # -- AI 分析设置 -------------------------------------------------------------------------
+    def open_rules(self) -> CameraRulesDialog | None:
+        if self.camera is None:
+            return None
+        if self.rules_dialog is not None and self.rules_dialog.isVisible():
+            self.rules_dialog.raise_()
+            return self.rules_dialog
+        dlg = self.rules_dialog = CameraRulesDialog(self.service, self.venue, self.camera, self)
+        dlg.saved.connect(lambda _cid: self._rules_saved(dlg))
+        dlg.open()
+        return dlg
+
+    def _rules_saved(self, dlg: CameraRulesDialog) -> None:
+        """The rules dialog stored analysis on/off and its rate too: show them here, so saving
+        this dialog afterwards does not put the old values back."""
+        if dlg.stored is not None:
+            self.analysis.setChecked(dlg.stored.analysis_enabled)
+            self.analysis_fps.setValue(dlg.stored.analysis_fps)
 
     # -- credentials -------------------------------------------------------------------------
     def _take_credentials(self, edit: QLineEdit) -> None:

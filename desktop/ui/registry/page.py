@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -25,8 +26,9 @@ from desktop.core.registry_search import filter_entries
 from desktop.core.vocabulary import BUILD_PROGRESS, VENUE_TYPES
 from desktop.services.registry_service import RegistryService, RegistrySnapshot, error_text
 from desktop.ui.registry.camera_dialog import CameraDialog
+from desktop.ui.registry.camera_rules_dialog import CameraRulesDialog
 from desktop.ui.registry.venue_dialog import VenueDialog
-from desktop.ui.registry.venue_view import VenueView
+from desktop.ui.registry.venue_view import CAMERA_ID_ROLE, VenueView
 from widgets.camera_tree import CameraTree, TreeCamera, TreeVenue
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,9 @@ class RegistryPage(QWidget):
         self.view.addCamera.connect(self.add_camera)
         self.view.editCamera.connect(self.edit_camera)
         self.view.deleteCamera.connect(self.delete_camera)
+        # Right-click on a camera row: edit, AI 分析设置, delete.
+        self.view.table.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.view.table.customContextMenuRequested.connect(self._camera_context_menu)
         service.changed.connect(self.reload)
 
     # -- loading -----------------------------------------------------------------------------
@@ -167,7 +172,8 @@ class RegistryPage(QWidget):
 
     def _open(self, dialog: QWidget) -> QWidget:
         old = self.dialog
-        busy = old is not None and any(getattr(old, a, False) for a in ("saving", "probing", "running"))
+        busy = old is not None and any(getattr(old, a, False)
+                                       for a in ("saving", "probing", "running", "fetching", "loading"))
         if old is not None and not old.isVisible() and not busy:
             old.deleteLater()  # closed and with nothing in flight that could still call it back
         self.dialog = dialog
@@ -220,6 +226,35 @@ class RegistryPage(QWidget):
         dlg = CameraDialog(self.service, venue, cam, self)
         dlg.saved.connect(lambda cid: self._saved(self.tr("已保存摄像头"), "camera", cid))
         return self._open(dlg)
+
+    def camera_rules(self, camera_id: int) -> CameraRulesDialog | None:
+        """AI 分析设置 of a camera: zones and masks on its picture, thresholds, hours."""
+        cam = self.snapshot.camera(camera_id)
+        venue = self.snapshot.venue(cam.venue_id) if cam else None
+        if cam is None or venue is None:
+            return None
+        dlg = CameraRulesDialog(self.service, venue, cam, self)
+        dlg.saved.connect(lambda cid: self._saved(self.tr("已保存 AI 分析设置"), "camera", cid))
+        return self._open(dlg)
+
+    def camera_menu(self, camera_id: int) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction(self.tr("编辑摄像头…"), lambda: self.edit_camera(camera_id))
+        menu.addAction(self.tr("AI 分析设置…"), lambda: self.camera_rules(camera_id))
+        menu.addSeparator()
+        menu.addAction(self.tr("删除摄像头"), lambda: self.delete_camera(camera_id))
+        return menu
+
+    def _camera_context_menu(self, pos: QPoint) -> None:
+        table = self.view.table
+        item = table.itemAt(pos)
+        if item is None:
+            return
+        camera_id = int(item.data(CAMERA_ID_ROLE))
+        self.view.select_camera(camera_id)
+        menu = self.camera_menu(camera_id)
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(table.viewport().mapToGlobal(pos))
 
     def delete_camera(self, camera_id: int) -> None:
         cam = self.snapshot.camera(camera_id)
