@@ -46,6 +46,8 @@ def add_parsers(sub, bench_sub) -> None:
     bd.add_argument("--device", default="AUTO")
     bd.add_argument("--no-baseline", action="store_true", help="skip benchmark_app")
     bd.add_argument("--cameras", type=int, default=0, help="analyse N live demo cameras (desktop/bench/detect_cameras)")
+    bd.add_argument("--lanes", default="auto",
+                    help="with --cameras: analysis lanes, comma-separated to compare in one run, e.g. 1,auto")
     bd.add_argument("ids", nargs="*", help="only these model ids")
 
 
@@ -128,27 +130,24 @@ def _verify(args) -> int:
 
 
 def _import(args) -> int:
-    from detectors.check import check_model
-    from detectors.manifest import ManifestError, bundled_manifests, load_manifest
-    from detectors.store import StoreError, import_model
+    """The settings page's import, from the command line: one code path (store.import_plugin)."""
+    from detectors.manifest import ManifestError
+    from detectors.store import PluginCheckError, StoreError, import_plugin, read_plugin_manifest
 
     try:
-        manifest = load_manifest(args.manifest)
-    except ManifestError as exc:
+        manifest = read_plugin_manifest(args.manifest)
+    except (ManifestError, StoreError) as exc:
         print(f"清单无效 / invalid manifest: {exc}", file=sys.stderr)
-        return 2
-    if manifest.id in {m.id for m in bundled_manifests()}:
-        print(f"导入失败 / import failed: id {manifest.id!r} belongs to a bundled model", file=sys.stderr)
         return 2
     print(f"{manifest.id}: {manifest.name}  family {manifest.family}  labels {len(manifest.labels)}  "
           f"许可证 licence: {manifest.licence.name}")
-    result = check_model(manifest, model_dir(), _runtime(args.device), path=args.path)
-    if not result.ok:
-        print(f"导入失败，模型目录未改动 / import failed, model dir untouched: {result.reason}", file=sys.stderr)
-        return 1
     try:
-        written = import_model(args.path, args.manifest, manifest, model_dir())
-    except StoreError as exc:
+        _m, result, written = import_plugin(args.path, args.manifest, model_dir(), _runtime(args.device),
+                                            expected=manifest)
+    except PluginCheckError as exc:
+        print(f"导入失败，模型目录未改动 / import failed, model dir untouched: {exc}", file=sys.stderr)
+        return 1
+    except (ManifestError, StoreError) as exc:
         print(f"导入失败 / import failed: {exc}", file=sys.stderr)
         return 1
     print(f"已导入 / imported ({result.device}, {result.latency_ms:.1f} ms): {', '.join(str(p) for p in written)}")

@@ -29,6 +29,7 @@ from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
 from desktop.ui.alerts import AlertsPage
 from desktop.ui.main_window import MainWindow, wall_entries
+from desktop.ui.settings import SettingsPage
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,10 @@ class Console:
         self.evidence = EvidenceStore(paths.evidence_dir(), self.engine)
         self.alerts = AlertService(self.engine, self.evidence, self.streams, self.db, paths.cache_dir() / "clips")
         self.window.add_alerts_page(AlertsPage(self.alerts, self.files, paths.evidence_dir(), paths.cache_dir()))
+        self.window.add_settings_page(SettingsPage())
+        # No live reload of the models in the stream host yet: say when the change applies.
+        self.window.settings_page.modelsChanged.connect(
+            lambda: self.window.statusBar().showMessage(self.window.tr("模型已更新，重启分析后生效"), 15000))
         # Every enabled camera is analysed in the stream host; its findings become alerts here.
         self.analysis = AnalysisService(self.streams, self.window)
         self.streams.analysisEvent.connect(self.alerts.on_analysis)
@@ -203,6 +208,7 @@ class Console:
             return
         self._shut_down = True
         self.window.wall_page.shutdown()
+        self.window.settings_page.shutdown()  # an install downloading is not waited for
         self.alerts.shutdown(wait=False)  # a clip being cut ends with its stream
         self.streams.shutdown(3.0)
         self.registry.shutdown(wait=True)

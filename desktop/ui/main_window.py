@@ -20,6 +20,7 @@ from desktop.ui.alerts import AlertsPage
 from desktop.ui.alerts.model import tier_color
 from desktop.ui.camera_tile import STATE_COLORS, tr_status
 from desktop.ui.registry import RegistryPage
+from desktop.ui.settings import SettingsPage
 from desktop.ui.wall_page import WallPage
 from widgets.camera_tree import CameraTree, TreeCamera
 
@@ -49,6 +50,7 @@ class MainWindow(QMainWindow):
         self.pages.addTab(self.wall_page, self.tr("视频墙"))
         self.registry_page: RegistryPage | None = None
         self.alerts_page: AlertsPage | None = None
+        self.settings_page: SettingsPage | None = None
         if registry is not None:
             self.registry_page = RegistryPage(registry, self.pages)
             self.pages.addTab(self.registry_page, self.tr("单位档案"))
@@ -107,6 +109,12 @@ class MainWindow(QMainWindow):
         page.service.failed.connect(lambda text: self.statusBar().showMessage(text, 15000))
         page.service.alertRaised.connect(self.flash_camera)
 
+    def add_settings_page(self, page: SettingsPage) -> None:
+        """The 设置 tab (AI models, inference device)."""
+        self.settings_page = page
+        self.pages.addTab(page, self.tr("设置"))
+        page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
     def flash_camera(self, record) -> None:
         wall = self.wall_page.wall
         for i, source in enumerate(wall.sources()):
@@ -159,4 +167,6 @@ class MainWindow(QMainWindow):
         self.wall_page.shutdown()
         if self.alerts_page is not None:
             self.alerts_page.shutdown()
+        if self.settings_page is not None:
+            self.settings_page.shutdown()
         super().closeEvent(event)
