@@ -141,8 +141,10 @@ class AsyncRunner:
     def jobs(self) -> int:
         return len(self._queue)
 
-    def submit(self, inputs: dict | np.ndarray, userdata: Any = None) -> None:
-        self._queue.start_async(inputs, userdata)
+    def submit(self, inputs: dict | np.ndarray, userdata: Any = None, share_inputs: bool = False) -> None:
+        """`share_inputs`: zero-copy; the caller must keep the arrays alive and unchanged until
+        the request completes (e.g. by passing them in `userdata`)."""
+        self._queue.start_async(inputs, userdata, share_inputs=share_inputs)
 
     def idle(self) -> bool:
         return self._queue.is_ready()

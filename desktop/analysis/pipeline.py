@@ -72,6 +72,20 @@ class Detectors:
     def empty(self) -> bool:
         return not self.detectors
 
+    def fork(self) -> Detectors:
+        """The same compiled models with infer requests of their own, for another analysis lane:
+        the lanes' requests then run at once on the plugin's streams (THROUGHPUT hint)."""
+        return Detectors([d.fork() for d in self.detectors], [c.fork() for c in self.classifiers], [])
+
+    def parallel_requests(self) -> int:
+        """How many requests the first model runs at once to best effect (its plugin's answer)."""
+        if not self.detectors:
+            return 1
+        try:
+            return max(1, int(self.detectors[0].compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
+        except Exception:  # noqa: BLE001 - a plugin that does not say: one lane
+            return 1
+
 
 def load_detectors(directory: Path | None = None, device: str = "AUTO", hint: str = "LATENCY") -> Detectors:
     """The default models plus every imported plug-in that is present and loads. Missing or broken

@@ -11,11 +11,19 @@ rate, on the frames its stream worker already decoded (no second decode).
   rate, from the decoder's own reference-counted frame (see `latest_decoded`).
 - The detectors are created in this thread (DESIGN §4) when it starts; without models the
   non-AI rules still run and one notice says why.
+- Lanes: with the models compiled for THROUGHPUT, as many lane threads as the plugin runs
+  requests at once (2 on this 2-core machine) each take the oldest due camera that no other lane
+  holds, with their own infer requests on the shared compiled models. Each request then runs
+  single-threaded on its own plugin stream, so the cores never wait on each other in one
+  inference (the LATENCY hint's 2-thread inferences stalled whenever a decoder held one core),
+  and one lane's Python work (motion, quality, rules) overlaps the other's inference. A camera is
+  in one lane at a time, so its analyzer is never used by two threads at once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import threading
 import time
@@ -40,6 +48,34 @@ FPS_WINDOW_S = 5.0
 SAMPLES = 100  # inference / latency samples kept per camera
 RECHECK_S = 0.02  # a due camera without a new frame is looked at again after this
 MIN_FPS, MAX_FPS = 0.1, 30.0
+MAX_LANES = 4
+
+
+def configured_lanes() -> int | None:
+    """MINGCHU_ANALYSIS_LANES (1–MAX_LANES), else None: as many as the plugin runs at once."""
+    text = os.environ.get("MINGCHU_ANALYSIS_LANES", "").strip().lower()
+    if not text or text == "auto":
+        return None
+    try:
+        return min(MAX_LANES, max(1, int(text)))
+    except ValueError:
+        log.warning("MINGCHU_ANALYSIS_LANES=%r is not a number: using the plugin's choice", text)
+        return None
+
+
+def configured_device() -> str:
+    """MINGCHU_ANALYSIS_DEVICE, else the device chosen on the settings page (AUTO when none;
+    AUTO and a failing device fall back to the CPU with a notice)."""
+    override = os.environ.get("MINGCHU_ANALYSIS_DEVICE", "").strip().upper()
+    if override:
+        return override
+    from desktop.core.app_settings import analysis_device
+
+    try:
+        return analysis_device()
+    except Exception:  # noqa: BLE001 - an unreadable settings file must not stop the analysis
+        log.exception("reading the analysis device from the settings failed; using AUTO")
+        return "AUTO"
 
 
 def latest_decoded(worker) -> tuple[object, float, int] | None:
@@ -66,6 +102,7 @@ class _Camera:
     skipped_static: int = 0
     since: float | None = None  # monotonic time of its first analysis
     broken: bool = False  # its rules could not be read (reported once)
+    busy: bool = False  # a lane is analysing it
 
 
 def _rate(times: list[float], running: float) -> float:
@@ -93,11 +130,16 @@ class AnalysisScheduler:
                  on_stats: Callable[[list[AnalysisStats]], None],
                  on_notice: Callable[[str], None],
                  models: Path | None = None, device: str = "AUTO",
-                 detectors: Callable[[], Detectors] | None = None) -> None:
+                 detectors: Callable[[], Detectors] | None = None, lanes: int | None = None) -> None:
+        """`lanes`: analysis threads (None: as many as the plugin runs requests at once, at most
+        MAX_LANES; 1 compiles for LATENCY and runs one camera at a time)."""
         self._on_event = on_event
         self._on_stats = on_stats
         self._on_notice = on_notice
-        self._load = detectors or (lambda: load_detectors(models, device))
+        self._lanes_wanted = lanes
+        hint = "LATENCY" if lanes == 1 else "THROUGHPUT"
+        self._load = detectors or (lambda: load_detectors(models, device, hint))
+        self._lanes: list[threading.Thread] = []
         self._cameras: dict[object, _Camera] = {}
         self._cond = threading.Condition()
         self._stopping = False
@@ -130,9 +172,16 @@ class AnalysisScheduler:
     def stop(self, timeout: float = 3.0) -> None:
         with self._cond:
             self._stopping = True
-            self._cond.notify()
+            self._cond.notify_all()
         if self._started:
+            deadline = time.monotonic() + timeout
             self._thread.join(timeout)
+            for lane in list(self._lanes):
+                lane.join(max(0.0, deadline - time.monotonic()))
+
+    @property
+    def lanes(self) -> int:
+        return 1 + len(self._lanes)
 
     # -- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
@@ -144,23 +193,43 @@ class AnalysisScheduler:
         for text in detectors.notices:
             log.warning("%s", text)
             self._emit(self._on_notice, text)
+        lanes = self._lanes_wanted or min(MAX_LANES, detectors.parallel_requests())
+        for i in range(1, lanes):
+            lane = threading.Thread(target=self._lane, args=(detectors.fork(), False), name=f"analysis-{i}",
+                                    daemon=True)
+            self._lanes.append(lane)
+            lane.start()
+        log.info("analysis: %d lane(s)", lanes)
+        self._lane(detectors, True)
+
+    def _lane(self, detectors: Detectors, reports: bool) -> None:
+        """One lane: take the oldest due camera nobody holds, analyse it, repeat. The first lane
+        also sends the statistics."""
         next_stats = time.monotonic() + STATS_INTERVAL_S
         while True:
             with self._cond:
                 if self._stopping:
                     return
                 now = time.monotonic()
-                cam_key = min(self._cameras, key=lambda k: self._cameras[k].due, default=None)
+                free = [k for k, c in self._cameras.items() if not c.busy]
+                cam_key = min(free, key=lambda k: self._cameras[k].due, default=None)
                 wait = STATS_INTERVAL_S if cam_key is None else self._cameras[cam_key].due - now
-                wait = min(wait, next_stats - now)
+                if reports:
+                    wait = min(wait, next_stats - now)
+                cam = None
                 if wait > 0:
                     self._cond.wait(wait)
-                    cam = None
-                else:
-                    cam = self._cameras.get(cam_key) if cam_key is not None else None
+                elif cam_key is not None:
+                    cam = self._cameras[cam_key]
+                    cam.busy = True
             if cam is not None:
-                self._turn(cam_key, cam, detectors)
-            if time.monotonic() >= next_stats:
+                try:
+                    self._turn(cam_key, cam, detectors)
+                finally:
+                    with self._cond:
+                        cam.busy = False
+                        self._cond.notify()
+            if reports and time.monotonic() >= next_stats:
                 next_stats = time.monotonic() + STATS_INTERVAL_S
                 self._emit(self._on_stats, self.stats())
 
@@ -174,17 +243,25 @@ class AnalysisScheduler:
         cam.last_seq = seq
         # Next turn one period after this one was due; a late camera starts from now (no burst).
         cam.due = max(cam.due + cam.period, now)
-        if cam.analyzer is None:
+        analyzer = cam.analyzer
+        if analyzer is None:
             c = cam.config
             try:
                 rules = CameraRules.from_json(c.analysis_json, c.zones_json, c.schedule_json)
-                cam.analyzer = CameraAnalyzer(c.camera_id, rules, c.venue_hours, detectors)
+                analyzer = CameraAnalyzer(c.camera_id, rules, c.venue_hours, detectors)
             except Exception as exc:  # noqa: BLE001 - a bad rule document must not stop the others
                 cam.broken = True
                 self._emit(self._on_notice, f"摄像机 {c.camera_id} 的分析规则无效 / invalid rules: {exc}")
                 return
+            with self._cond:
+                if cam.config is c:  # set() may have brought new rules meanwhile: those win next turn
+                    cam.analyzer = analyzer
+        else:
+            # An analyzer is bound to the lane that built it only through its detectors' requests:
+            # use this lane's, so two lanes never share an infer request.
+            analyzer.detectors = detectors
         try:
-            result = cam.analyzer.process(to_bgr(frame), frame_time)
+            result = analyzer.process(to_bgr(frame), frame_time)
         except Exception:  # noqa: BLE001 - one bad frame must not end the analysis
             log.exception("analysis of camera %s failed", cam.config.camera_id)
             return

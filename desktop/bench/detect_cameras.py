@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import statistics
 import threading
 import time
@@ -144,6 +145,21 @@ def bench_cameras(cameras: int, seconds: float) -> dict:
 
 
 def run(args) -> int:
-    result = bench_cameras(args.cameras, args.seconds)
-    print(json.dumps(result, ensure_ascii=False), flush=True)
-    return 0 if all(result["pass"].values()) else 1
+    """One JSON line per --lanes setting (the stream host reads MINGCHU_ANALYSIS_LANES when it
+    starts, and each setting starts its own host)."""
+    ok = True
+    if getattr(args, "device", "AUTO").upper() != "AUTO":
+        os.environ["MINGCHU_ANALYSIS_DEVICE"] = args.device
+    for lanes in [v.strip() for v in str(getattr(args, "lanes", "auto") or "auto").split(",") if v.strip()]:
+        before = os.environ.get("MINGCHU_ANALYSIS_LANES")
+        os.environ["MINGCHU_ANALYSIS_LANES"] = lanes
+        try:
+            result = {"lanes": lanes, **bench_cameras(args.cameras, args.seconds)}
+        finally:
+            if before is None:
+                os.environ.pop("MINGCHU_ANALYSIS_LANES", None)
+            else:
+                os.environ["MINGCHU_ANALYSIS_LANES"] = before
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        ok = ok and all(result["pass"].values())
+    return 0 if ok else 1

@@ -69,11 +69,12 @@ class _Host:
         if worker is None:
             return
         if self.scheduler is None:
-            from desktop.analysis.scheduler import AnalysisScheduler
+            from desktop.analysis.scheduler import AnalysisScheduler, configured_device, configured_lanes
 
             self.scheduler = AnalysisScheduler(lambda gen, event: self.events.put(("analysis", gen, event)),
                                                lambda stats: self.events.put(("analysis_stats", stats)),
-                                               lambda text: self.events.put(("analysis_notice", text)))
+                                               lambda text: self.events.put(("analysis_notice", text)),
+                                               device=configured_device(), lanes=configured_lanes())
         self.scheduler.set(msg[1], worker, AnalysisConfig.from_message(msg))
 
     def unanalyse(self, gen: int) -> None:

@@ -103,10 +103,11 @@ class StreamManager(RefCountedStreams[StreamWorker]):
     # -- analysis (same API as HostedStreamManager) ----------------------------------------------
     def _analyse(self, key: StreamKey, worker: StreamWorker) -> None:
         if self._scheduler is None:
-            from desktop.analysis.scheduler import AnalysisScheduler
+            from desktop.analysis.scheduler import AnalysisScheduler, configured_device, configured_lanes
 
             self._scheduler = AnalysisScheduler(lambda _key, event: self._on_analysis(event),
-                                                self._on_analysis_stats, self._on_notice)
+                                                self._on_analysis_stats, self._on_notice,
+                                                device=configured_device(), lanes=configured_lanes())
         self._scheduler.set(key, worker, self._analysis[key])
 
     def set_analysis(self, key: StreamKey, config) -> None:

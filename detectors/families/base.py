@@ -7,6 +7,7 @@ A Detector compiles its model in __init__, so the analysis worker that creates i
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,8 +169,16 @@ class Detector:
     # ---- running -------------------------------------------------------------------------------
     def detect(self, frame: np.ndarray) -> tuple[Detection, ...]:
         tensor, t = self.preprocess(frame)
-        self._request.infer({0: tensor})
+        # Zero-copy: the fresh array from preprocess is not touched again until infer returns.
+        self._request.infer({0: tensor}, share_inputs=True)
         return self._decode([self._request.get_output_tensor(i).data for i in range(len(self.compiled.outputs))], t)
+
+    def fork(self) -> Detector:
+        """This detector with an infer request of its own, sharing the compiled model (compiled
+        models are thread-safe; requests are not): one per thread that runs it."""
+        twin = copy.copy(self)
+        twin._request = self.compiled.create_infer_request()
+        return twin
 
     def runner(self, on_result: Callable[[tuple[Detection, ...], Any], None], jobs: int = 0) -> DetectorRunner:
         return DetectorRunner(self, on_result, jobs)
@@ -186,8 +195,8 @@ class DetectorRunner:
         self._runner = AsyncRunner(det.compiled, jobs, self._done)
         self.errors = 0
 
-    def _done(self, request: ov.InferRequest, userdata: tuple[Transform, Any]) -> None:
-        t, user = userdata
+    def _done(self, request: ov.InferRequest, userdata: tuple[Transform, Any, np.ndarray]) -> None:
+        t, user, _tensor = userdata
         try:
             outs = [request.get_output_tensor(i).data for i in range(len(self._det.compiled.outputs))]
             result = self._det._decode(outs, t)
@@ -199,7 +208,8 @@ class DetectorRunner:
 
     def submit(self, frame: np.ndarray, userdata: Any = None) -> None:
         tensor, t = self._det.preprocess(frame)
-        self._runner.submit({0: tensor}, (t, userdata))
+        # Zero-copy input; the array rides along in the userdata so it outlives the request.
+        self._runner.submit({0: tensor}, (t, userdata, tensor), share_inputs=True)
 
     @property
     def jobs(self) -> int:
