@@ -63,6 +63,7 @@ class Detector:
         self._fit_input(model)
         self.input_shape = tuple(model.inputs[0].shape)  # the model's own, before preprocessing is embedded
         model = self._embed_preprocessing(model)
+        self.prepared = model  # the graph as compiled (preprocessing embedded): `bench detect` saves it
         self._out = self._check_outputs(model)
         self.compiled = runtime.compile(model, self.kind, hint)
         self._request = self.compiled.create_infer_request()
