@@ -3,9 +3,9 @@ desktop/core/migrations/versions (a test compares the migrated schema with these
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so migrations can alter them on PostgreSQL and in SQLite's batch mode.
@@ -149,6 +149,13 @@ class EvidenceFile(SQLModel, table=True):
     captured_at: datetime | None = None  # when the picture was taken (not when stored)
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+    # Revision 0004 (cases): the venue the picture shows, the original an annotated picture was
+    # drawn on (never changed itself), the shapes as data so the annotation can be edited again,
+    # and where it came from: tile / maximised / player / alert / import (desktop.core.evidence).
+    venue_id: int | None = Field(default=None, foreign_key="venue.id", index=True)
+    derived_from_id: int | None = Field(default=None, foreign_key="evidencefile.id", index=True)
+    annotation_json: str = ""
+    source: str = ""
 
 
 class Alert(SQLModel, table=True):
@@ -175,3 +182,87 @@ class AlertEvidence(SQLModel, table=True):
     alert_id: int = Field(sa_column=_cascade_fk("alert.id", primary_key=True))
     evidence_id: int = Field(sa_column=Column(Integer, ForeignKey("evidencefile.id"), primary_key=True))
     role: str = ""  # clean / boxes / clip
+
+
+# --- 案件 cases (revision 0004, desktop.core.cases) -------------------------------------------
+
+class Case(SQLModel, table=True):
+    """案件: a violation handled from 待处理 to 已办结 (or 撤销); every change is a CaseEvent.
+    `uuid` identifies the case across stations (offline exchange, desktop.core.case_package);
+    `origin_station` is the station (database) it was filed on."""
+
+    __tablename__ = "app_case"  # "case" is a reserved word in SQL
+    __table_args__ = (Index("ix_app_case_state_created_at", "state", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)  # 闵市监明厨〔2026〕0001号, from the station's pattern
+    uuid: str = Field(unique=True)
+    venue_id: int = Field(foreign_key="venue.id", index=True)
+    category: str = Field(default="", index=True)  # 违规类型: 未戴口罩, 鼠患 …
+    tier: str = ""  # 一级 / 二级 / 三级 / 非AI
+    legal_basis: str = ""  # the chosen 法律依据 (titles and text), one per line, copied at the time
+    facts: str = ""  # 违法事实
+    handler: str = Field(default="", index=True)  # 承办人
+    deadline: date | None = Field(default=None, index=True)  # 整改期限
+    state: str = "待处理"
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None  # 已办结 or 撤销
+    origin_station: str = ""  # station id (CaseSetting "station_id") where it was filed
+    origin_number: str = ""  # its number there, when it had to get another one here
+    origin_alerts_json: str = ""  # alert summaries that came with an imported case
+    imported_at: datetime | None = None
+
+
+class CaseEvent(SQLModel, table=True):
+    """One line of a case's time line: created, a state transition, an edit; who, when, why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(unique=True)  # the same event on every station that holds the case
+    case_id: int = Field(sa_column=_cascade_fk("app_case.id"))
+    action: str = "transition"  # create / transition / edit
+    from_state: str = ""
+    to_state: str = ""
+    who: str = ""
+    at: datetime = Field(default_factory=utcnow)
+    comment: str = ""
+
+
+class CaseEvidence(SQLModel, table=True):
+    """An evidence item of a case (the file stays a record of its own: no cascade from it)."""
+
+    case_id: int = Field(sa_column=_cascade_fk("app_case.id", primary_key=True))
+    evidence_id: int = Field(sa_column=Column(Integer, ForeignKey("evidencefile.id"), primary_key=True, index=True))
+    role: str = ""  # what it shows: 现场照片, 告警截图, 标注图, 视频片段 …
+    note: str = ""
+    position: int = 0
+
+
+class CaseAlert(SQLModel, table=True):
+    case_id: int = Field(sa_column=_cascade_fk("app_case.id", primary_key=True))
+    alert_id: int = Field(sa_column=Column(Integer, ForeignKey("alert.id"), primary_key=True, index=True))
+
+
+class LegalBasis(SQLModel, table=True):
+    """法律依据: the editable list a case's legal basis is chosen from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(unique=True)  # 《中华人民共和国食品安全法》第一百二十六条
+    text: str = ""
+    position: int = 0
+
+
+class CaseNumberSeq(SQLModel, table=True):
+    """The last case number given out per year; taken inside the saving transaction."""
+
+    year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    last: int = 0
+
+
+class CaseSetting(SQLModel, table=True):
+    """Case settings shared by every console of the station (the database): number_pattern,
+    red_card_days, station_id."""
+
+    key: str = Field(primary_key=True)
+    value: str = ""

@@ -1,0 +1,114 @@
+"""`main.py cases list`, `case show`, `case transition`, `export-case` and `import-case`: station A
+on each test database (DATABASE_URL), station B a SQLite file in another data directory."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import UTC, date, datetime
+
+import pytest
+
+from desktop import paths
+from desktop.cli import main
+from desktop.core.cases import CaseInput, create_case, transition
+from desktop.core.db import make_engine, migrate
+from desktop.core.evidence import add_snapshot
+from desktop.core.evidence_store import EvidenceStore
+from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
+
+T0 = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
+LICENSE = "JY33101120001201"
+
+
+@pytest.fixture
+def station(data_dir, db_url, monkeypatch):
+    data_dir.mkdir(parents=True)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    engine = make_engine(db_url)
+    migrate(engine)
+    store = EvidenceStore(paths.evidence_dir(), engine)
+    venue = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇", license_no=LICENSE))
+    other = save_venue(engine, VenueInput(name="莘庄敬老院食堂", street="莘庄镇"))
+    cam = save_camera(engine, CameraInput(venue, "烹饪区", "rtsp://10.0.0.5/sub"))
+    snap = add_snapshot(engine, store, b"\x89PNG snapshot", camera_id=cam, captured_at=T0, who="张三", source="tile")
+    first = create_case(engine, CaseInput(venue_id=venue, category="未戴口罩", handler="王建华",
+                                          deadline=date(2026, 6, 10), evidence_ids=(snap.id,)), "张三", now=T0)
+    second = create_case(engine, CaseInput(venue_id=other, category="鼠患"), "张三", now=T0)
+    transition(engine, second.id, "撤销", "张三", "重复立案", now=T0)
+    engine.dispose()
+    return {"first": first, "second": second}
+
+
+def test_cases_list_table_and_json_with_filters(station, capsys):
+    assert main(["cases", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split("\t")[:3] == ["ID", "编号", "单位"] and out[-1] == "共 2 件"
+    assert main(["cases", "list", "--state", "撤销", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["number"], r["state"], r["venue"]) for r in rows] == [
+        (station["second"].number, "撤销", "莘庄敬老院食堂")]
+    assert main(["cases", "list", "--street", "七宝镇", "--card", "红牌", "--json"]) == 0
+    late = date.today() > date(2026, 6, 17)  # the command judges by today's date: 7 days after the deadline
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ([station["first"].id] if late else [])
+    assert main(["cases", "list", "--handler", "王建华", "--json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [station["first"].id]
+
+
+def test_case_transition_and_show(station, capsys):
+    number = station["first"].number
+    assert main(["case", "transition", number, "--to", "已推送整改", "--user", "张三", "--comment", "已送达"]) == 0
+    assert "已转为「已推送整改」" in capsys.readouterr().out
+    assert main(["case", "transition", str(station["first"].id), "--to", "已办结", "--user", "张三"]) == 1
+    err = capsys.readouterr().err
+    assert "「已推送整改」" in err and "「已办结」" in err
+    assert main(["case", "transition", "闵市监明厨〔2020〕0009号", "--to", "撤销", "--user", "张三"]) == 1
+    assert "不存在" in capsys.readouterr().err
+    assert main(["case", "show", number, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["state"] == "已推送整改" and data["allowed_transitions"] == ["整改中", "撤销"]
+    assert [(e["from"], e["to"], e["who"], e["comment"]) for e in data["events"]] == [
+        ("", "待处理", "张三", "立案"), ("待处理", "已推送整改", "张三", "已送达")]
+    assert main(["case", "show", number]) == 0
+    assert "待处理 → 已推送整改" in capsys.readouterr().out
+
+
+def test_export_then_import_on_another_station(station, tmp_path, monkeypatch, capsys):
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(b"%PDF-1.7 case sheet")
+    out = tmp_path / "case.zip"
+    assert main(["export-case", station["first"].number, "--out", str(out), "--pdf", str(pdf)]) == 0
+    assert "含 PDF" in capsys.readouterr().out
+    with zipfile.ZipFile(out) as zf:
+        assert zf.read("case.pdf") == b"%PDF-1.7 case sheet"
+    assert main(["export-case", "12345", "--out", str(tmp_path / "x.zip")]) == 1
+
+    b_dir = tmp_path / "station-b"
+    monkeypatch.setenv("MINGCHU_DATA_DIR", str(b_dir))
+    monkeypatch.delenv("DATABASE_URL")
+    assert main(["import-case", str(out)]) == 1  # B does not know the venue yet
+    assert "请先在单位档案中添加" in capsys.readouterr().err
+    engine = make_engine(f"sqlite:///{b_dir / 'console.db'}")
+    save_venue(engine, VenueInput(name="七宝中学食堂", license_no=LICENSE))
+    engine.dispose()
+    assert main(["import-case", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("已导入：案件 " + station["first"].number)
+    assert main(["import-case", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("无变化")
+    assert main(["cases", "list", "--json"]) == 0
+    assert [r["number"] for r in json.loads(capsys.readouterr().out)] == [station["first"].number]
+    assert main(["verify-evidence"]) == 0
+    capsys.readouterr()
+
+    with zipfile.ZipFile(out) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["case.pdf"] = b"%PDF-1.7 forged sheet"
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    assert main(["import-case", str(bad)]) == 1
+    assert "case.pdf" in capsys.readouterr().err
+    junk = tmp_path / "junk.zip"
+    junk.write_text("hello")
+    assert main(["import-case", str(junk)]) == 2
