@@ -5,39 +5,102 @@ only sees the values returned here."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from desktop.documents.case_sheet import CaseSheet, RectificationNotice, notice_from_case
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from desktop.core.evidence_store import EvidenceStore
+from desktop.core.models import Camera
+from desktop.documents.case_sheet import CaseSheet, EvidenceItem, RectificationNotice, TimelineEntry, notice_from_case
 
 
 class CaseNotFoundError(LookupError):
     """No case with that id."""
 
 
-def load_case_sheet(case_id: int) -> CaseSheet:
-    """The case `case_id` as a CaseSheet. Raises CaseNotFoundError when there is no such case.
-
-    TODO(cases, issue 5): implement once the case tables land. Open the database as the other
-    commands do (desktop.core.db: database_url(paths.data_dir()), make_engine, migrate), then map:
-    - the case row → number, category, tier, legal_basis, facts, handler, deadline, state,
-      created_at, and escalation (黄牌 / 红牌 when overdue, else "");
-    - its venue → venue_name, license_no, address, street, venue_type, contact person / phone;
-    - the station's name (settings) → station;
-    - each evidence item, in the case's order → EvidenceItem: the annotated file when there is
-      one (annotated=True, original_sha256 = the original's hash), else the original; the bytes
-      from the EvidenceStore, with `problem` = "文件缺失" / "内容被改动" when its check fails
-      (image_png=None when missing);
-    - each transition → TimelineEntry(at, from_state, to_state, who, comment), oldest first,
-      the creation first with from_state="".
-    """
-    raise NotImplementedError(
-        f"案件数据尚未接入，无法读取案件 {case_id} / printing a stored case needs the case tables "
-        "(desktop/documents/case_loader.py: load_case_sheet is not implemented yet)"
-    )
+CAPTIONS = {"annotated": "标注图片", "frame": "告警画面", "snapshot": "抓拍画面", "photo": "现场照片"}
+STATION_NAME_KEY = "station_name"
+DEFAULT_STATION = "市场监督管理所"
 
 
-def load_rectification_notice(case_id: int, *, issued_on: date | None = None) -> RectificationNotice:
+def _open(engine: Engine | None, evidence_root: Path | None) -> tuple[Engine, EvidenceStore]:
+    from desktop import paths
+    from desktop.core.db import database_url, make_engine, migrate
+
+    if engine is None:
+        engine = make_engine(database_url(paths.data_dir()))
+        migrate(engine)
+    return engine, EvidenceStore(evidence_root or paths.evidence_dir(), engine)
+
+
+def _camera_names(engine: Engine, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    with Session(engine) as s:
+        rows = s.exec(select(Camera.id, Camera.name, Camera.area).where(Camera.id.in_(ids))).all()
+    return {cid: (f"{name}（{area}）" if area and area not in name else name) for cid, name, area in rows}
+
+
+def _evidence_items(record, store: EvidenceStore, cameras: dict[int, str]) -> tuple[EvidenceItem, ...]:
+    """The case's pictures in its order; an original whose annotated version is also in the case
+    is printed once, annotated. Clips are not printed (they travel in the exchange package)."""
+    items = [e for e in record.evidence if e.media_type.startswith("image/")]
+    by_id = {e.evidence_id: e for e in record.evidence}
+    replaced = {e.derived_from_id for e in items if e.derived_from_id is not None}
+    checks = {p.id: p.problem for p in store.verify([(e.evidence_id, e.sha256, e.rel_path) for e in items])}
+    out = []
+    for e in items:
+        if e.evidence_id in replaced:
+            continue
+        path = store.path(e.rel_path)
+        problem = checks.get(e.evidence_id, "")
+        data = path.read_bytes() if path.is_file() else None
+        original = by_id.get(e.derived_from_id) if e.derived_from_id is not None else None
+        caption = e.note or CAPTIONS.get(e.kind, "证据图片")
+        out.append(EvidenceItem(caption, e.captured_at, cameras.get(e.camera_id, "") if e.camera_id else "", e.sha256,
+                                data, annotated=e.derived_from_id is not None,
+                                original_sha256=original.sha256 if original else "", problem=problem))
+    return tuple(out)
+
+
+def load_case_sheet(case_id: int, *, engine: Engine | None = None, evidence_root: Path | None = None) -> CaseSheet:
+    """The case `case_id` as a CaseSheet (the data directory's database unless `engine` is
+    given). Raises CaseNotFoundError when there is no such case."""
+    from desktop.core import case_queries
+    from desktop.core.case_rules import CaseNotFoundError as CoreNotFound
+    from desktop.core.case_settings import read_setting
+    from desktop.core.registry import NotFoundError, get_venue
+
+    engine, store = _open(engine, evidence_root)
+    try:
+        record = case_queries.get_case(engine, case_id)
+    except CoreNotFound:
+        raise CaseNotFoundError(f"案件不存在 / no case {case_id}") from None
+    try:
+        venue = get_venue(engine, record.venue_id)
+        venue_type, person, phone = venue.venue_type, venue.contact_person, venue.contact_phone
+    except NotFoundError:  # an imported case of a venue since removed: what the case itself knows
+        venue_type = person = phone = ""
+    with Session(engine) as s:
+        station = read_setting(s, STATION_NAME_KEY, DEFAULT_STATION)
+    cameras = _camera_names(engine, {e.camera_id for e in record.evidence if e.camera_id})
+    timeline = tuple(TimelineEntry(ev.at, ev.from_state, ev.to_state, ev.who, ev.comment)
+                     for ev in record.events if ev.action in ("create", "transition"))
+    return CaseSheet(
+        number=record.number, station=station, venue_name=record.venue_name, license_no=record.venue_license_no,
+        address=record.venue_address, street=record.street, venue_type=venue_type, contact_person=person,
+        contact_phone=phone, category=record.category, tier=record.tier, legal_basis=record.legal_basis,
+        facts=record.facts, handler=record.handler, deadline=record.deadline, state=record.state,
+        created_at=record.created_at, evidence=_evidence_items(record, store, cameras), timeline=timeline,
+        escalation=record.card)
+
+
+def load_rectification_notice(case_id: int, *, issued_on: date | None = None, engine: Engine | None = None,
+                              evidence_root: Path | None = None) -> RectificationNotice:
     """The 责令改正通知书 of case `case_id`, issued today unless `issued_on` is given.
 
     TODO(cases): once cases store their own notice text (number, 违反条款, requirements), use it
     here; until then the notice is derived from the case sheet (notice_from_case)."""
-    return notice_from_case(load_case_sheet(case_id), issued_on=issued_on or date.today())
+    sheet = load_case_sheet(case_id, engine=engine, evidence_root=evidence_root)
+    return notice_from_case(sheet, issued_on=issued_on or date.today())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import getpass
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import paths
 from desktop.core.db import database_url, init_schema, make_engine
+from desktop.core.evidence import add_snapshot
 from desktop.core.evidence_store import EvidenceStore
 from desktop.core.patrol_groups import delete_patrol_group, list_patrol_groups, save_patrol_group
 from desktop.core.registry_validation import ValidationError
@@ -81,6 +83,7 @@ class Console:
         self.alerts = AlertService(self.engine, self.evidence, self.streams, self.db, paths.cache_dir() / "clips")
         self.window.add_alerts_page(AlertsPage(self.alerts, self.files, paths.evidence_dir(), paths.cache_dir()))
         self.window.add_settings_page(SettingsPage())
+        self.window.wall_page.store_evidence = self._store_snapshot
         # No live reload of the models in the stream host yet: say when the change applies.
         self.window.settings_page.modelsChanged.connect(
             lambda: self.window.statusBar().showMessage(self.window.tr("模型已更新，重启分析后生效"), 15000))
@@ -97,6 +100,11 @@ class Console:
         self._started = time.monotonic()
         self._announced = False
         self._shut_down = False
+
+    def _store_snapshot(self, png: bytes, camera_id: int, when, source: str):
+        """On the files thread: a wall snapshot into the evidence store (camera, venue, time, who)."""
+        return add_snapshot(self.engine, self.evidence, png, camera_id=camera_id, captured_at=when,
+                            who=self.window.wall_page.user or getpass.getuser(), source=source)
 
     def start(self) -> None:
         self.window.show()

@@ -4,6 +4,7 @@ and snapshots. Streams run only for the cameras on screen (plus the maximised ma
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -44,6 +45,9 @@ class WallPage(QWidget):
         self.files = files
         self.snapshot_dir = snapshot_dir
         self.user = user
+        # (png, camera id, frame time, source "tile"/"maximised") → stored evidence; called on the
+        # files thread. The console sets it: every snapshot is also content-addressed evidence.
+        self.store_evidence: Callable[[bytes, int, datetime, str], object] | None = None
         self.cameras: dict[int, WallCamera] = {}
         self.patrol_groups: dict[int, PatrolGroupRecord] = {}
         self.ask_group_name = self._ask_group_name  # tests answer instead of a modal dialog
@@ -249,6 +253,8 @@ class WallPage(QWidget):
             return
         cam, sub = source.camera, self._tiles[index].worker if self._tiles[index] else source.worker
         self.message.emit(self.tr("正在抓拍 {0}……").format(cam.title))
+        origin = "maximised" if self.wall.maximized == index else "tile"
+        store = self.store_evidence
 
         def grab() -> tuple[Path, Grab]:
             try:
@@ -256,7 +262,10 @@ class WallPage(QWidget):
             except RuntimeError:
                 raise RuntimeError(self.tr("该摄像头当前没有画面")) from None
             when = datetime.fromtimestamp(shot.frame_time).astimezone()
-            return save_snapshot(shot.image, self.snapshot_dir, cam.title, cam.camera_id, when, self.user), shot
+            path = save_snapshot(shot.image, self.snapshot_dir, cam.title, cam.camera_id, when, self.user)
+            if store is not None:  # the same bytes, content-addressed, with camera, venue, time and who
+                store(path.read_bytes(), cam.camera_id, when, origin)
+            return path, shot
 
         def done(result) -> None:
             if isinstance(result, BaseException):

@@ -152,6 +152,20 @@ def test_snapshot_saves_full_resolution_frame_with_camera_and_time(qtbot, rtsp_s
     with qtbot.waitSignal(page.snapshotSaved, timeout=5000) as sig:
         page.snapshot_selected()
     assert cv2.imread(sig.args[0]).shape == (720, 1280, 3)
+    # Both are evidence too: content-addressed, with camera, venue, time, who and where from.
+    from sqlmodel import Session, select
+
+    from desktop.core.evidence_store import sha256_file
+    from desktop.core.models import Camera, EvidenceFile
+
+    with Session(console.engine) as s:
+        rows = s.exec(select(EvidenceFile).where(EvidenceFile.kind == "snapshot").order_by(EvidenceFile.id)).all()
+        venue_id = s.get(Camera, tile.camera.camera_id).venue_id
+    assert [r.source for r in rows] == ["tile", "maximised"]
+    for r in rows:
+        assert r.camera_id == tile.camera.camera_id and r.venue_id == venue_id and r.created_by
+        assert r.captured_at is not None and sha256_file(console.evidence.path(r.rel_path)) == r.sha256
+    assert rows[-1].sha256 == sha256_file(type(data_dir)(sig.args[0]))
 
 
 def test_snapshot_falls_back_to_the_sub_stream_when_main_is_broken(qtbot, rtsp_server, make_console, data_dir):
