@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from desktop import cli_cases, cli_detect, cli_evaluate, cli_models, cli_registry, paths
+from desktop import cli_cases, cli_detect, cli_evaluate, cli_models, cli_print, cli_registry, paths
 from desktop.logging_setup import setup_logging
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_detect.add_parser(sub)
     cli_evaluate.add_parser(sub)
     cli_cases.add_parsers(sub)
+    cli_print.add_parser(sub)
     return p
 
 
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_evaluate.run(args)
     if command in cli_cases.COMMANDS:
         return cli_cases.run(args)
+    if command == "print-case":
+        return cli_print.run(args)
     if command == "models" or (command == "bench" and args.bench == "detect"):
         return cli_models.run(args)
     if command == "import":

@@ -8,6 +8,7 @@ allowed, a tampered package, an unknown venue, a database failure); 2 an unreada
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -17,14 +18,25 @@ from desktop import paths
 from desktop.core.case_rules import CARDS, STATES
 
 COMMANDS = ("export-case", "import-case", "cases", "case")
+log = logging.getLogger(__name__)
+
 _CARDS = (*CARDS, "逾期")  # desktop.core.case_queries.OVERDUE: either card
 
 
 def render_pdf_for(engine) -> Callable[[int], bytes] | None:
-    """THE HOOK for print-case (issue 5 §6): return a function case id → the printed case sheet
-    as PDF bytes, and export-case puts it into every package it writes (unless --pdf names a
-    file). None (until printing is plugged in here): packages carry no PDF unless --pdf."""
-    return None
+    """Case id → the printed case sheet (as `print-case` writes it) as PDF bytes: export-case puts
+    it into every package it writes unless --pdf names a file. None when printing cannot run here
+    (no Chinese font): the package is then written without a PDF, and the reason is logged."""
+    from desktop.documents.case_loader import load_case_sheet
+    from desktop.documents.render import FontMissingError, case_sheet_pdf, cjk_family, ensure_gui_app
+
+    try:
+        ensure_gui_app()
+        cjk_family()
+    except FontMissingError as exc:
+        log.warning("export without the printed PDF: %s", exc)
+        return None
+    return lambda case_id: case_sheet_pdf(load_case_sheet(case_id, engine=engine))
 
 
 def add_parsers(sub) -> None:

@@ -11,7 +11,6 @@ PACKAGES=(
   gstreamer1.0-rtsp gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
   fonts-wqy-microhei                         # Chinese UI and burnt-in camera names
-  fonts-noto-cjk                             # Noto Serif CJK (宋体-style) for printed case sheets and notices
   poppler-utils                              # pdftotext / pdftoppm: the tests read and render printed PDFs
   xvfb xauth imagemagick                     # virtual display and screenshots on machines without a screen
   postgresql                                 # the tests run the data layer on a real PostgreSQL too

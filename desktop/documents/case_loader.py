@@ -102,5 +102,6 @@ def load_rectification_notice(case_id: int, *, issued_on: date | None = None, en
 
     TODO(cases): once cases store their own notice text (number, 违反条款, requirements), use it
     here; until then the notice is derived from the case sheet (notice_from_case)."""
-    sheet = load_case_sheet(case_id, engine=engine, evidence_root=evidence_root)
+    where = {k: v for k, v in (("engine", engine), ("evidence_root", evidence_root)) if v is not None}
+    sheet = load_case_sheet(case_id, **where)
     return notice_from_case(sheet, issued_on=issued_on or date.today())

@@ -55,14 +55,15 @@ from desktop.documents.case_sheet import (
 
 log = logging.getLogger(__name__)
 
-# Preferred first: a Song/Fangsong-like serif reads as an official document; a sans CJK font
-# (what Debian installs with fonts-wqy-microhei) is the fallback.
+# Fonts whose text survives in the PDF first. Noto/Source Han CJK come last: their ideographs
+# share glyphs with the Kangxi radicals, and Qt's PDF writer then maps 片, 文, 页 … to U+2Fxx in
+# the ToUnicode table, so pdftotext, search and copy give radicals (seen here with Noto Serif CJK
+# SC: "图⽚⽂件", "第2⻚"). WenQuanYi (Debian) and the Windows fonts map one glyph to one character.
 CJK_FAMILIES: tuple[str, ...] = (
-    "Noto Serif CJK SC", "Source Han Serif SC", "FangSong", "SimSun", "Songti SC",
-    "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-    "Microsoft YaHei", "PingFang SC",
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "FangSong", "SimSun", "Songti SC", "Microsoft YaHei",
+    "PingFang SC", "Noto Serif CJK SC", "Source Han Serif SC", "Noto Sans CJK SC", "Source Han Sans SC",
 )
-FONT_PACKAGES = "fonts-noto-cjk 或 fonts-wqy-microhei"
+FONT_PACKAGES = "fonts-wqy-microhei"
 
 BODY_MM = QRectF(28.0, 37.0, 156.0, 225.0)  # GB/T 9704-2012 版心
 FOOTER_GAP_MM = 7.0  # page number line, below the body

@@ -112,3 +112,30 @@ def test_export_then_import_on_another_station(station, tmp_path, monkeypatch, c
     junk = tmp_path / "junk.zip"
     junk.write_text("hello")
     assert main(["import-case", str(junk)]) == 2
+
+
+def _pdf_text(path) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_print_case_and_export_with_the_printed_sheet(station, tmp_path, capsys):
+    """The stored case printed through the CLI (real PDF, read back with pdftotext); export-case
+    without --pdf carries the same printed sheet."""
+    number = station["first"].number
+    sheet, notice = tmp_path / "sheet.pdf", tmp_path / "notice.pdf"
+    assert main(["print-case", str(station["first"].id), "--pdf", str(sheet), "--notice", str(notice)]) == 0
+    text = _pdf_text(sheet)
+    for needle in ("案件登记表", number, "七宝中学食堂", LICENSE, "未戴口罩", "王建华", "检查人员"):
+        assert needle in text, needle
+    assert "责令改正通知书" in _pdf_text(notice) and "七宝中学食堂" in _pdf_text(notice)
+    assert main(["print-case", "98765", "--pdf", str(tmp_path / "none.pdf")]) == 1
+    assert "no case" in capsys.readouterr().err and not (tmp_path / "none.pdf").exists()
+    out = tmp_path / "case.zip"
+    assert main(["export-case", number, "--out", str(out)]) == 0
+    assert "含 PDF" in capsys.readouterr().out
+    with zipfile.ZipFile(out) as zf:
+        (tmp_path / "inside.pdf").write_bytes(zf.read("case.pdf"))
+    assert number in _pdf_text(tmp_path / "inside.pdf")

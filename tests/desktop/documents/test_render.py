@@ -283,10 +283,12 @@ def test_print_case_command_writes_both_pdfs(tmp_path, monkeypatch, capsys):
     assert "案件不存在" in capsys.readouterr().err
 
 
-def test_print_case_command_without_a_display_and_before_the_case_tables(tmp_path):
+def test_print_case_command_without_a_display_and_an_unknown_case(tmp_path):
     """A fresh interpreter with no display and no Qt application: ensure_gui_app goes offscreen.
-    Until the case tables land, the loader's stub makes the command say so and exit 1."""
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    A case the (empty) database does not hold: the command says so and exits 1, writing nothing."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "DATABASE_URL")}
+    env["MINGCHU_DATA_DIR"] = str(tmp_path / "data")
     code = f"""
 import argparse, sys
 from desktop import cli_print
@@ -302,7 +304,7 @@ sys.exit(cli_print.run(args))
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "案件数据尚未接入" in result.stderr
+    assert "案件不存在" in result.stderr
     assert not (tmp_path / "stub.pdf").exists()
     assert samples.VENUE in pdf_text(tmp_path / "a.pdf")
     assert "现责令你单位于2026年3月12日前改正" in pdf_text(tmp_path / "b.pdf")
