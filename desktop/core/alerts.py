@@ -124,8 +124,10 @@ def _evidence_row(s: Session, sha: str, rel: str, size: int, role: str, media_ty
                   captured_at: datetime) -> EvidenceFile:
     row = s.exec(select(EvidenceFile).where(EvidenceFile.sha256 == sha)).first()
     if row is None:
+        venue_id = s.exec(select(Camera.venue_id).where(Camera.id == camera_id)).first()
         row = EvidenceFile(sha256=sha, kind=_KIND[role], media_type=media_type, size=size, rel_path=rel,
-                           camera_id=camera_id, captured_at=captured_at, created_by=SYSTEM)
+                           camera_id=camera_id, venue_id=venue_id, captured_at=captured_at, created_by=SYSTEM,
+                           source="alert")
         s.add(row)
         s.flush()
     return row

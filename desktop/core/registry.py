@@ -18,6 +18,7 @@ from desktop.core.models import (
     Camera,
     CameraCredential,
     CameraStatusEvent,
+    Case,
     EvidenceFile,
     PatrolGroupMember,
     Street,
@@ -251,6 +252,10 @@ def delete_venue(engine: Engine, venue_id: int) -> None:
     with Session(engine) as s:
         if s.get(Venue, venue_id) is None:
             raise NotFoundError(f"单位不存在 (venue {venue_id} not found)")
+        # Cases and evidence filed against the venue are legal records: it stays (as with cameras).
+        for table, what in ((Case, "案件"), (EvidenceFile, "证据")):
+            if s.exec(select(table.id).where(table.venue_id == venue_id).limit(1)).first() is not None:
+                raise ValidationError({"venue": f"单位已有{what}记录，不能删除"})
         _delete_camera_rows(s, list(s.exec(select(Camera.id).where(Camera.venue_id == venue_id)).all()))
         s.exec(delete(Venue).where(Venue.id == venue_id))
         s.commit()

@@ -64,6 +64,9 @@ def test_alert_and_its_pictures_are_stored_with_their_hashes(engine, store, cams
                                        "ON evidencefile.id = alertevidence.evidence_id")).all())
     assert kinds == {"clean": "frame", "boxes": "annotated"}
     assert store.verify() == []
+    with engine.connect() as conn:  # the venue and the origin, for case lists and retention
+        rows = set(conn.execute(text("SELECT venue_id, source FROM evidencefile")).all())
+    assert rows == {(cams["venue_a"], "alert")}
 
 
 def test_same_picture_twice_is_one_evidence_file(engine, store, cams):

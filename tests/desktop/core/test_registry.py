@@ -130,3 +130,34 @@ def test_deleting_a_venue_takes_its_cameras_history_and_credentials(engine):
         delete_venue(engine, vid)
     delete_camera(engine, keep)
     assert list_cameras(engine) == [] and get_venue(engine, other).camera_count == 0
+
+
+def test_venue_with_a_case_or_evidence_is_not_deleted(engine, tmp_path):
+    from datetime import UTC, datetime
+
+    from desktop.core.cases import CaseInput, create_case
+    from desktop.core.evidence import add_snapshot
+    from desktop.core.evidence_store import EvidenceStore
+    from desktop.core.registry import (
+        CameraInput,
+        ValidationError,
+        VenueInput,
+        delete_venue,
+        list_venues,
+        save_camera,
+        save_venue,
+    )
+
+    with_case = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇"))
+    with_photo = save_venue(engine, VenueInput(name="莘庄敬老院食堂", street="莘庄镇"))
+    plain = save_venue(engine, VenueInput(name="古美小厨快餐", street="古美路街道"))
+    save_camera(engine, CameraInput(plain, "烹饪区", "rtsp://10.0.0.9/sub"))
+    create_case(engine, CaseInput(venue_id=with_case, category="鼠患"), "张三")
+    add_snapshot(engine, EvidenceStore(tmp_path / "ev", engine), b"\\x89PNG site photo", camera_id=None,
+                 captured_at=datetime.now(UTC), who="张三", source="tile", venue_id=with_photo)
+    for venue, what in ((with_case, "案件"), (with_photo, "证据")):
+        with pytest.raises(ValidationError) as err:
+            delete_venue(engine, venue)
+        assert what in str(err.value.errors)
+    delete_venue(engine, plain)
+    assert {v.id for v in list_venues(engine)} == {with_case, with_photo}
