@@ -25,11 +25,13 @@ from desktop.core.registry_validation import ValidationError
 from desktop.core.wall_cameras import load_wall_cameras
 from desktop.services.alert_service import AlertService
 from desktop.services.analysis_service import AnalysisService
+from desktop.services.case_service import CaseService
 from desktop.services.registry_service import RegistryService
 from desktop.services.status_recorder import StatusRecorder
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
 from desktop.ui.alerts import AlertsPage
+from desktop.ui.cases import CasesPage
 from desktop.ui.main_window import MainWindow, wall_entries
 from desktop.ui.settings import SettingsPage
 
@@ -82,6 +84,8 @@ class Console:
         self.evidence = EvidenceStore(paths.evidence_dir(), self.engine)
         self.alerts = AlertService(self.engine, self.evidence, self.streams, self.db, paths.cache_dir() / "clips")
         self.window.add_alerts_page(AlertsPage(self.alerts, self.files, paths.evidence_dir(), paths.cache_dir()))
+        self.cases = CaseService(self.engine, self.evidence, self.db, self.files)
+        self.window.add_cases_page(CasesPage(self.cases, self.files, paths.evidence_dir()))
         self.window.add_settings_page(SettingsPage())
         self.window.wall_page.store_evidence = self._store_snapshot
         # No live reload of the models in the stream host yet: say when the change applies.
@@ -144,6 +148,7 @@ class Console:
         if self.window.registry_page is not None:
             self.window.registry_page.reload()
         self.window.alerts_page.reload()
+        self.window.cases_page.reload()
         self.window.statusBar().showMessage(self.window.tr("已加载 {0} 个监控点").format(len(result[0])), 5000)
 
     def reload_cameras(self) -> None:

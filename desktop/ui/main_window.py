@@ -19,6 +19,7 @@ from desktop.streaming.status import StreamState
 from desktop.ui.alerts import AlertsPage
 from desktop.ui.alerts.model import tier_color
 from desktop.ui.camera_tile import STATE_COLORS, tr_status
+from desktop.ui.cases import CasesPage
 from desktop.ui.registry import RegistryPage
 from desktop.ui.settings import SettingsPage
 from desktop.ui.wall_page import WallPage
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.pages.addTab(self.wall_page, self.tr("视频墙"))
         self.registry_page: RegistryPage | None = None
         self.alerts_page: AlertsPage | None = None
+        self.cases_page: CasesPage | None = None
         self.settings_page: SettingsPage | None = None
         if registry is not None:
             self.registry_page = RegistryPage(registry, self.pages)
@@ -108,6 +110,22 @@ class MainWindow(QMainWindow):
         page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         page.service.failed.connect(lambda text: self.statusBar().showMessage(text, 15000))
         page.service.alertRaised.connect(self.flash_camera)
+
+    def add_cases_page(self, page: CasesPage) -> None:
+        """The 案件 tab, next to 告警: 立案 from the alerts' page, cases opened from a venue's page."""
+        self.cases_page = page
+        after = self.pages.indexOf(self.alerts_page) if self.alerts_page is not None else -1
+        self.pages.insertTab(after + 1 if after >= 0 else self.pages.count(), page, self.tr("案件"))
+        page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        page.service.failed.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        page.showRequested.connect(lambda: self.show_page(page))
+        if self.alerts_page is not None:
+            self.alerts_page.set_case_service(page.service)
+            self.alerts_page.fileCaseRequested.connect(page.new_case_from_alerts)
+            self.alerts_page.openCaseRequested.connect(page.open_case)
+        if self.registry_page is not None:
+            self.registry_page.view.set_case_service(page.service)
+            self.registry_page.view.openCase.connect(page.open_case)
 
     def add_settings_page(self, page: SettingsPage) -> None:
         """The 设置 tab (AI models, inference device)."""

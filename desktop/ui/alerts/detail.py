@@ -47,6 +47,8 @@ def clip_duration(path: Path) -> float:
 
 class AlertDetail(QWidget):
     reviewRequested = Signal(int, str, str, str)  # alert id, state, reviewer, comment
+    fileCaseRequested = Signal()  # 立案 from the selected alert(s)
+    openCaseRequested = Signal(int)  # a case this alert was filed into
 
     def __init__(self, files: TaskRunner, evidence_root: Path, reviewer: str = "", parent: QWidget | None = None):
         super().__init__(parent)
@@ -70,6 +72,15 @@ class AlertDetail(QWidget):
         self.comment.setPlaceholderText(self.tr("复核说明（重新复核时必填）"))
         self.confirm_button = QPushButton(self.tr("已确认"), self)
         self.false_button = QPushButton(self.tr("误报"), self)
+        self.file_button = QPushButton(self.tr("立案"), self)
+        self.file_button.setObjectName("fileCaseButton")
+        self.file_button.setToolTip(self.tr("以选中的告警立案（可按住 Ctrl 或 Shift 多选同一单位的告警）"))
+        self.file_button.clicked.connect(self.fileCaseRequested)
+        self.cases_label = QLabel(self)
+        self.cases_label.setObjectName("alertCases")
+        self.cases_label.setTextFormat(Qt.RichText)
+        self.cases_label.setWordWrap(True)
+        self.cases_label.linkActivated.connect(lambda link: self.openCaseRequested.emit(int(link.split(":")[1])))
         self.confirm_button.clicked.connect(lambda: self._review(CONFIRMED))
         self.false_button.clicked.connect(lambda: self._review(FALSE_ALARM))
 
@@ -84,10 +95,13 @@ class AlertDetail(QWidget):
         review.addWidget(self.comment, 1)
         review.addWidget(self.confirm_button)
         review.addWidget(self.false_button)
+        review.addSpacing(12)
+        review.addWidget(self.file_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.info)
+        layout.addWidget(self.cases_label)
         layout.addLayout(pictures)
         layout.addWidget(self.clip_label)
         layout.addLayout(review)
@@ -109,6 +123,9 @@ class AlertDetail(QWidget):
         enabled = record is not None
         for w in (self.confirm_button, self.false_button, self.comment, self.reviewer):
             w.setEnabled(enabled)
+        self.file_button.setEnabled(enabled and record.review_state != FALSE_ALARM)
+        if not same:
+            self.cases_label.clear()
         if record is None:
             self.title.setText(self.tr("未选择告警"))
             self.info.setText(self.tr("在上方列表中选择一条告警查看证据并复核。"))
@@ -180,6 +197,19 @@ class AlertDetail(QWidget):
                     path, result, ev.size / 1e6))
 
         self.files.submit(clip_duration, path, on_done=done, on_error=done)
+
+    def show_cases(self, alert_id: int, cases) -> None:
+        """The cases this alert was filed into (CaseSummary rows), as links to the 案件 page."""
+        if self.record is None or self.record.id != alert_id:
+            return
+        if not cases:
+            self.cases_label.setText(self.tr("案件：未立案"))
+            return
+        links = "、".join(f"<a href='case:{c.id}' style='color:#60a5fa'>{c.number}</a>（{c.state}）" for c in cases)
+        self.cases_label.setText(self.tr("已立案：{0}").format(links))
+
+    def set_file_count(self, n: int) -> None:
+        self.file_button.setText(self.tr("立案（{0} 条）").format(n) if n > 1 else self.tr("立案"))
 
     # -- review --------------------------------------------------------------------------------
     def _review(self, state: str) -> None:

@@ -41,6 +41,8 @@ TIME_RANGES = (("全部时间", None), ("最近 1 小时", timedelta(hours=1)), 
 
 class AlertsPage(QWidget):
     message = Signal(str)  # for the status bar
+    fileCaseRequested = Signal(list)  # [AlertRecord]: 立案 from these alerts (the 案件 page opens its dialog)
+    openCaseRequested = Signal(int)  # a case id shown on the 案件 page
 
     def __init__(self, service: AlertService, files: TaskRunner, evidence_root: Path, cache_dir: Path,
                  parent: QWidget | None = None) -> None:
@@ -88,7 +90,7 @@ class AlertsPage(QWidget):
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)  # several alerts → one case
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(False)
@@ -112,6 +114,11 @@ class AlertsPage(QWidget):
         self.refresh_button.clicked.connect(self.reload)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _: self._select(cur.row()))
         self.detail.reviewRequested.connect(self._review)
+        self.detail.fileCaseRequested.connect(self.file_case)
+        self.detail.openCaseRequested.connect(self.openCaseRequested)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.detail.set_file_count(len(self.selected_records())))
+        self.cases = None  # CaseService, given by the main window with the 案件 page
         service.alertRaised.connect(self._on_raised)
         service.alertUpdated.connect(self._on_updated)
         self._counts: dict[str, int] = {}
@@ -192,6 +199,36 @@ class AlertsPage(QWidget):
 
     def _select(self, row: int) -> None:
         self.detail.show_record(self.model.record(row))
+        self._load_cases()
+
+    # -- cases ----------------------------------------------------------------------------------
+    def set_case_service(self, service) -> None:
+        """The 案件 side: the detail lists the cases an alert was filed into."""
+        self.cases = service
+        service.caseChanged.connect(lambda _r: self._load_cases())
+        service.caseDeleted.connect(lambda _id: self._load_cases())
+
+    def _load_cases(self) -> None:
+        record = self.detail.record
+        if self.cases is None or record is None:
+            return
+        self.cases.cases_of_alert(record.id, lambda rows, aid=record.id: self.detail.show_cases(aid, rows),
+                                  lambda exc: log.warning("cases of alert %s: %s", record.id, exc))
+
+    def selected_records(self) -> list[AlertRecord]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        records = [self.model.record(r) for r in rows]
+        return [r for r in records if r is not None]
+
+    def file_case(self) -> None:
+        """立案 from the selected alerts (the one shown when nothing else is selected)."""
+        records = self.selected_records() or ([self.detail.record] if self.detail.record else [])
+        venues = {r.venue_id for r in records}
+        if len(venues) > 1:
+            self.message.emit(self.tr("选中的告警来自不同单位，请分别立案"))
+            return
+        if records:
+            self.fileCaseRequested.emit(records)
 
     def _review(self, alert_id: int, state: str, reviewer: str, comment: str) -> None:
         def done(result) -> None:

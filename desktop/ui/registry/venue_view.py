@@ -1,11 +1,13 @@
-"""The right side of the registry page: one venue's 一户一档 — details, cameras, and the alerts
-and cases that later issues fill in."""
+"""The right side of the registry page: one venue's 一户一档 — details, cameras, its cases (read
+through the CaseService when the console has one; double-click opens the case on the 案件 tab),
+and the alerts that a later issue fills in."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,6 +26,10 @@ from desktop.core.registry import CameraRecord, VenueRecord
 from widgets.detail_panel import DetailPanel, heading_label
 
 CAMERA_ID_ROLE = Qt.UserRole + 1
+CASE_ID_ROLE = Qt.UserRole + 2
+CASE_STATE_COLORS = {"待处理": "#fbbf24", "已推送整改": "#60a5fa", "整改中": "#38bdf8", "待复核": "#c084fc",
+                     "已办结": "#34d399", "撤销": "#9ca3af"}
+CARD_COLORS = {"黄牌": "#facc15", "红牌": "#f87171"}
 TABLE_MAX_ROWS = 10  # past this the camera table scrolls
 
 
@@ -50,6 +56,7 @@ class VenueView(QWidget):
     addCamera = Signal()
     editCamera = Signal(int)
     deleteCamera = Signal(int)
+    openCase = Signal(int)  # a case of this venue, double-clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,6 +107,23 @@ class VenueView(QWidget):
         # Later issues
         self.alerts = _placeholder(self.tr("暂无记录"), body)
         self.cases = _placeholder(self.tr("暂无记录"), body)
+        self.case_service = None
+        self.cases_title = _section(self.tr("案件"), body)
+        case_columns = [self.tr("案件编号"), self.tr("违规类型"), self.tr("等级"), self.tr("承办人"), self.tr("期限"),
+                        self.tr("状态"), self.tr("黄牌/红牌"), self.tr("立案时间")]
+        self.case_table = QTableWidget(0, len(case_columns), body)
+        self.case_table.setObjectName("venueCases")
+        self.case_table.setHorizontalHeaderLabels(case_columns)
+        self.case_table.verticalHeader().hide()
+        self.case_table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.case_table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.case_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.case_table.setWordWrap(False)
+        self.case_table.setToolTip(self.tr("双击在「案件」页打开"))
+        self.case_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.case_table.horizontalHeader().setStretchLastSection(True)
+        self.case_table.cellDoubleClicked.connect(self._case_activated)
+        self.case_table.hide()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addLayout(head)
@@ -109,7 +133,8 @@ class VenueView(QWidget):
         layout.addWidget(self.no_cameras)
         layout.addWidget(_section(self.tr("告警"), body))
         layout.addWidget(self.alerts)
-        layout.addWidget(_section(self.tr("案件"), body))
+        layout.addWidget(self.cases_title)
+        layout.addWidget(self.case_table)
         layout.addWidget(self.cases)
         layout.addStretch(1)
         self.stack.addWidget(self.empty)
@@ -159,6 +184,65 @@ class VenueView(QWidget):
         if selected is not None:
             self.select_camera(selected)
         self._update_buttons()
+        self._load_cases()
+
+    # -- cases ---------------------------------------------------------------------------------
+    def set_case_service(self, service) -> None:
+        """The console's CaseService: the venue's cases are listed (and follow every change)."""
+        self.case_service = service
+        service.caseChanged.connect(lambda record: self._load_cases() if self.venue is not None
+                                    and record.venue_id == self.venue.id else None)
+        service.caseDeleted.connect(lambda _id: self._load_cases())
+        self._load_cases()
+
+    def _load_cases(self) -> None:
+        if self.case_service is None or self.venue is None:
+            return
+        venue_id = self.venue.id
+
+        def done(result) -> None:
+            if self.venue is None or self.venue.id != venue_id:
+                return  # another venue was chosen meanwhile
+            if isinstance(result, BaseException):
+                self.cases.setText(self.tr("读取案件失败：{0}").format(result))
+                self.cases.show()
+                self.case_table.hide()
+                return
+            self.show_cases(result)
+
+        self.case_service.cases_of_venue(venue_id, done, done)
+
+    def show_cases(self, cases) -> None:
+        """CaseSummary rows of the venue, newest first."""
+        self.cases_title.setText(self.tr("案件（{0}）").format(len(cases)))
+        self.case_table.setRowCount(len(cases))
+        for row, c in enumerate(cases):
+            card = self.tr("{0}（逾期 {1} 天）").format(c.card, c.days_overdue) if c.card else ""
+            cells = (c.number, c.category, c.tier, c.handler, c.deadline.isoformat() if c.deadline else "", c.state,
+                     card, c.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(CASE_ID_ROLE, c.id)
+                if col == 5:
+                    item.setForeground(QColor(CASE_STATE_COLORS.get(c.state, "#e5e7eb")))
+                if col == 6 and c.card:
+                    item.setForeground(QColor(CARD_COLORS[c.card]))
+                self.case_table.setItem(row, col, item)
+        shown = min(max(len(cases), 1), TABLE_MAX_ROWS)
+        self.case_table.setFixedHeight(self.case_table.horizontalHeader().sizeHint().height()
+                                       + shown * self.case_table.verticalHeader().defaultSectionSize()
+                                       + 2 * self.case_table.frameWidth() + 2)
+        self.case_table.setVisible(bool(cases))
+        self.cases.setText(self.tr("暂无案件"))
+        self.cases.setVisible(not cases)
+
+    def case_ids(self) -> list[int]:
+        return [self.case_table.item(r, 0).data(CASE_ID_ROLE) for r in range(self.case_table.rowCount())]
+
+    def _case_activated(self, row: int, _col: int) -> None:
+        item = self.case_table.item(row, 0)
+        if item is not None:
+            self.openCase.emit(int(item.data(CASE_ID_ROLE)))
 
     def _fit_table(self, rows: int) -> None:
         """As tall as its rows (up to TABLE_MAX_ROWS), so the sections below stay close."""
