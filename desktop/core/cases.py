@@ -69,6 +69,7 @@ from desktop.core.models import (
     EvidenceFile,
     Venue,
 )
+from detectors.rules.violation import tier_of
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,8 @@ def create_case(engine: Engine, data: CaseInput, who: str, *, now: datetime | No
             raise CaseValidationError({"category": "请选择违规类型"})
         _check_deadline(data.deadline, now)
         case = Case(number=number, uuid=uuid.uuid4().hex, venue_id=venue_id, category=category,
-                    tier=data.tier.strip() or (alerts[0][3] if alerts else ""), legal_basis=data.legal_basis.strip(),
+                    tier=data.tier.strip() or (alerts[0][3] if alerts else "") or tier_of(category),
+                    legal_basis=data.legal_basis.strip(),
                     facts=data.facts.strip(), handler=data.handler.strip(), deadline=data.deadline, state=PENDING,
                     created_by=who, created_at=now, updated_at=now, origin_station=station_id_of(s))
         s.add(case)

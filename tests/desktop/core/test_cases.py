@@ -399,3 +399,12 @@ def test_legal_bases_are_seeded_and_editable(engine):
         save_legal_basis(engine, titles[0])
     delete_legal_basis(engine, new)
     assert [b.title for b in list_legal_bases(engine)] == titles
+
+
+def test_tier_defaults_from_the_category(engine):
+    from desktop.core.cases import CaseInput, create_case
+    from desktop.core.registry import VenueInput, save_venue
+
+    venue = save_venue(engine, VenueInput(name="七宝老街汤团店", street="七宝镇"))
+    assert create_case(engine, CaseInput(venue_id=venue, category="鼠患"), "张三").tier == "一级"
+    assert create_case(engine, CaseInput(venue_id=venue, category="吸烟", tier="三级"), "张三").tier == "三级"
