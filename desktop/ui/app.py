@@ -27,11 +27,13 @@ from desktop.services.alert_service import AlertService
 from desktop.services.analysis_service import AnalysisService
 from desktop.services.case_service import CaseService
 from desktop.services.registry_service import RegistryService
+from desktop.services.stats_service import StatsService
 from desktop.services.status_recorder import StatusRecorder
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
 from desktop.ui.alerts import AlertsPage
 from desktop.ui.cases import CasesPage
+from desktop.ui.dashboard import DashboardPage
 from desktop.ui.main_window import MainWindow, wall_entries
 from desktop.ui.settings import SettingsPage
 
@@ -86,8 +88,11 @@ class Console:
         self.window.add_alerts_page(AlertsPage(self.alerts, self.files, paths.evidence_dir(), paths.cache_dir()))
         self.cases = CaseService(self.engine, self.evidence, self.db, self.files)
         self.window.add_cases_page(CasesPage(self.cases, self.files, paths.evidence_dir()))
+        self.stats = StatsService(self.engine, self.db)
+        self.window.add_dashboard_page(DashboardPage(self.stats))
         self.window.add_settings_page(SettingsPage())
         self.window.wall_page.store_evidence = self._store_snapshot
+        self.window.alerts_page.detail.store_snapshot = self._store_snapshot
         # No live reload of the models in the stream host yet: say when the change applies.
         self.window.settings_page.modelsChanged.connect(
             lambda: self.window.statusBar().showMessage(self.window.tr("模型已更新，重启分析后生效"), 15000))

@@ -63,6 +63,22 @@ def test_demo_stream_to_alert_with_evidence_in_the_panel(qtbot, rtsp_server, dat
         assert frames >= 80
         # The cooldown holds: one alert for this camera and category, not one per frame.
         assert len(list_alerts(engine, AlertFilter(camera_id=night_cam))) == 1
+        # 打开录像: the clip in the libvlc player; 抓拍 there is stored as evidence (source player).
+        page.table.selectRow(0)
+        qtbot.waitUntil(lambda: page.detail.play_button.isEnabled(), timeout=10000)
+        dlg = page.detail.open_clip()
+        assert dlg is not None
+        player = dlg.player
+        assert player.marker_s() is not None and player.marker_s() > 0  # the alert moment is marked
+        qtbot.waitUntil(lambda: player.duration_s() > 5, timeout=15000)
+        player.pause()
+        qtbot.waitUntil(player.is_settled, timeout=15000)
+        with qtbot.waitSignal(page.detail.snapshotStored, timeout=15000) as sig:
+            dlg.snapshotTaken.emit(player.snapshot(), player.position_s(), None)
+        info = sig.args[0]
+        assert info.source == "player" and info.camera_id == night_cam and info.venue_id is not None
+        assert sha256_file(store.path(info.rel_path)) == info.sha256
+        dlg.close()
     finally:
         console.window.close()
         console.shutdown()

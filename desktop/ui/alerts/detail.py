@@ -5,10 +5,12 @@ clip's duration is read there too with PyAV."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import av
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -22,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.alerts import CONFIRMED, FALSE_ALARM, PENDING, AlertRecord
+from desktop.services.alert_service import POST_S
 from desktop.services.task_runner import TaskRunner
 from desktop.ui.alerts.model import local_time, tier_color
+from desktop.ui.clip_player_dialog import ClipPlayerDialog
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,7 @@ class AlertDetail(QWidget):
     reviewRequested = Signal(int, str, str, str)  # alert id, state, reviewer, comment
     fileCaseRequested = Signal()  # 立案 from the selected alert(s)
     openCaseRequested = Signal(int)  # a case this alert was filed into
+    snapshotStored = Signal(object)  # EvidenceInfo of a snapshot taken in the clip player
 
     def __init__(self, files: TaskRunner, evidence_root: Path, reviewer: str = "", parent: QWidget | None = None):
         super().__init__(parent)
@@ -65,6 +70,13 @@ class AlertDetail(QWidget):
         self.clip_label = QLabel(self)
         self.clip_label.setWordWrap(True)
         self.clip_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.play_button = QPushButton(self.tr("打开录像"), self)
+        self.play_button.setToolTip(self.tr("逐帧查看告警录像，可变速、加书签、抓拍存证"))
+        self.play_button.clicked.connect(self.open_clip)
+        # (png, camera id, frame time, source) → stored evidence, on the files thread (the console
+        # sets it): snapshots from the clip player become content-addressed evidence.
+        self.store_snapshot: Callable[[bytes, int, datetime, str], object] | None = None
+        self._players: list[ClipPlayerDialog] = []
         self.reviewer = QLineEdit(reviewer, self)
         self.reviewer.setPlaceholderText(self.tr("复核人"))
         self.reviewer.setMaximumWidth(140)
@@ -103,7 +115,10 @@ class AlertDetail(QWidget):
         layout.addWidget(self.info)
         layout.addWidget(self.cases_label)
         layout.addLayout(pictures)
-        layout.addWidget(self.clip_label)
+        clip_row = QHBoxLayout()
+        clip_row.addWidget(self.clip_label, 1)
+        clip_row.addWidget(self.play_button)
+        layout.addLayout(clip_row)
         layout.addLayout(review)
         layout.addStretch(1)
         self.show_record(None)
@@ -175,6 +190,7 @@ class AlertDetail(QWidget):
 
     def _show_clip(self, record: AlertRecord, reload: bool) -> None:
         ev = record.evidence_of("clip")
+        self.play_button.setEnabled(ev is not None)
         if ev is None:
             if record.clip_error:
                 self.clip_label.setText(self.tr("录像不可用：{0}").format(record.clip_error))
@@ -197,6 +213,44 @@ class AlertDetail(QWidget):
                     path, result, ev.size / 1e6))
 
         self.files.submit(clip_duration, path, on_done=done, on_error=done)
+
+    # -- clip review ---------------------------------------------------------------------------
+    def open_clip(self) -> ClipPlayerDialog | None:
+        """The alert's clip in the player (non-modal), the alert moment marked: the clip ends
+        POST_S after it (cut_from_ring), which also gives each frame its wall-clock time."""
+        record = self.record
+        ev = record.evidence_of("clip") if record is not None else None
+        if ev is None:
+            return None
+        dlg = ClipPlayerDialog(self.evidence_root / ev.rel_path, camera_name=record.camera_name,
+                               venue_name=record.venue_name, alert_at=record.at, marker_from_end_s=POST_S,
+                               parent=self)
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.snapshotTaken.connect(lambda image, _s, when, rec=record: self._store_player_snapshot(rec, image, when))
+        dlg.destroyed.connect(lambda _=None, d=dlg: self._players.remove(d) if d in self._players else None)
+        self._players.append(dlg)
+        dlg.show()
+        return dlg
+
+    def _store_player_snapshot(self, record: AlertRecord, image: QImage, when: datetime | None) -> None:
+        store = self.store_snapshot
+        if store is None or image.isNull():
+            return
+        buffer = QBuffer()
+        buffer.open(QIODevice.WriteOnly)
+        image.save(buffer, "PNG")
+        png = bytes(buffer.data())
+        at = when or record.at
+
+        def done(result) -> None:
+            if isinstance(result, BaseException):
+                self.clip_label.setText(self.tr("抓拍存证失败：{0}").format(result))
+            else:
+                self.clip_label.setText(self.tr("已抓拍存证（{0}×{1}），可在立案时加入证据").format(
+                    image.width(), image.height()))
+                self.snapshotStored.emit(result)
+
+        self.files.submit(store, png, record.camera_id, at, "player", on_done=done, on_error=done)
 
     def show_cases(self, alert_id: int, cases) -> None:
         """The cases this alert was filed into (CaseSummary rows), as links to the 案件 page."""
