@@ -105,8 +105,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                         command.stamp(cfg, FIRST_REVISION)
                         log.info("database from the first release stamped at revision %s", FIRST_REVISION)
                     cfg.attributes["connection"] = conn
+                    before = MigrationContext.configure(conn).get_current_revision()
                     command.upgrade(cfg, revision)
-                    if sqlite:
+                    moved = MigrationContext.configure(conn).get_current_revision() != before
+                    # The check reads every row: only after a migration ran (2.6 s at 1 M alerts).
+                    if sqlite and moved:
                         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
                         if broken:
                             raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
