@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from desktop import cli_cases, cli_detect, cli_evaluate, cli_models, cli_print, cli_registry, paths
+from desktop import cli_cases, cli_detect, cli_evaluate, cli_models, cli_print, cli_registry, cli_report, paths
 from desktop.logging_setup import setup_logging
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     bd = bsub.add_parser("data", help="venue import/export at district scale (SQLite, PostgreSQL), openpyxl baseline")
     bd.add_argument("--venues", type=int, default=12500)
     bd.add_argument("--postgres-url", help="also measure on this PostgreSQL server (default: DATABASE_URL if postgres)")
+    bd.add_argument("--sections", help="comma-separated: generate,venue_io,stats (default: all)")
     im = sub.add_parser("import", help="导入表格 / import a spreadsheet into the database")
     iv = im.add_subparsers(dest="what", required=True).add_parser(
         "venues", help="单位与摄像头（一户一档、浦东统计表、鄂州养老机构统计表）from .xlsx or .csv")
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_evaluate.add_parser(sub)
     cli_cases.add_parsers(sub)
     cli_print.add_parser(sub)
+    cli_report.add_parsers(sub)
     return p
 
 
@@ -87,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_cases.run(args)
     if command == "print-case":
         return cli_print.run(args)
+    if command == "report":
+        return cli_report.run(args)
     if command == "models" or (command == "bench" and args.bench == "detect"):
         return cli_models.run(args)
     if command == "import":
@@ -96,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "bench" and args.bench == "data":
         from desktop.bench.data import run_data_bench
 
-        print(json.dumps(run_data_bench(args.venues, postgres_url=args.postgres_url), ensure_ascii=False), flush=True)
+        sections = [x.strip() for x in args.sections.split(",") if x.strip()] if args.sections else None
+        print(json.dumps(run_data_bench(args.venues, postgres_url=args.postgres_url, sections=sections),
+                         ensure_ascii=False), flush=True)
         return 0
     if command == "bench":
         from desktop.bench.wall import run_wall_bench

@@ -95,6 +95,10 @@ class CameraCredential(SQLModel, table=True):
 class CameraStatusEvent(SQLModel, table=True):
     """Online/offline changes of a camera, for the duty log and the online-rate statistics."""
 
+    # Revision 0005 (desktop.core.statistics): a camera's events in time order, with the state.
+    __table_args__ = (Index("ix_camerastatusevent_camera_id_at_online", "camera_id", "at", "online"),
+                      Index("ix_camerastatusevent_at_online_camera_id", "at", "online", "camera_id"))
+
     id: int | None = Field(default=None, primary_key=True)
     camera_id: int = Field(foreign_key="camera.id", index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
@@ -162,6 +166,11 @@ class Alert(SQLModel, table=True):
     """告警: a violation the analysis (or the stream engine) raised on a camera, and its review
     (待复核 → 已确认 / 误报), which is also the labelled data for evaluating models later."""
 
+    # Revision 0005 (desktop.core.statistics): every dashboard figure on alerts is answered from
+    # this one index (time range first, then what the figures group and filter by).
+    __table_args__ = (Index("ix_alert_at_category_camera_id_review_state", "at", "category", "camera_id",
+                            "review_state"),)
+
     id: int | None = Field(default=None, primary_key=True)
     camera_id: int = Field(foreign_key="camera.id", index=True)
     category: str = Field(index=True)  # 未戴口罩, 非工作时间人员, 画面异常, 视频离线 …
@@ -192,7 +201,10 @@ class Case(SQLModel, table=True):
     `origin_station` is the station (database) it was filed on."""
 
     __tablename__ = "app_case"  # "case" is a reserved word in SQL
-    __table_args__ = (Index("ix_app_case_state_created_at", "state", "created_at"),)
+    __table_args__ = (Index("ix_app_case_state_created_at", "state", "created_at"),
+                      # revision 0005 (desktop.core.statistics): cases opened in a range, by state
+                      Index("ix_app_case_created_at_state", "created_at", "state"),
+                      Index("ix_app_case_closed_at", "closed_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True)  # 闵市监明厨〔2026〕0001号, from the station's pattern
@@ -217,6 +229,9 @@ class Case(SQLModel, table=True):
 
 class CaseEvent(SQLModel, table=True):
     """One line of a case's time line: created, a state transition, an edit; who, when, why."""
+
+    # Revision 0005 (desktop.core.statistics): when cases reached a state (rectification rate).
+    __table_args__ = (Index("ix_caseevent_to_state_at", "to_state", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: str = Field(unique=True)  # the same event on every station that holds the case

@@ -1,9 +1,10 @@
-"""Main window: pages (视频墙, 单位档案, 告警; later 案件, 统计, 设置) as tabs; on the wall page
+"""Main window: pages (视频墙, 单位档案, 告警, 案件, 统计, 设置) as tabs; on the wall page
 the camera tree docks on the left; status bar below."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -24,6 +25,9 @@ from desktop.ui.registry import RegistryPage
 from desktop.ui.settings import SettingsPage
 from desktop.ui.wall_page import WallPage
 from widgets.camera_tree import CameraTree, TreeCamera
+
+if TYPE_CHECKING:
+    from desktop.ui.dashboard import DashboardPage
 
 
 def wall_entries(cameras: list[WallCamera]) -> list[SearchEntry]:
@@ -53,6 +57,7 @@ class MainWindow(QMainWindow):
         self.alerts_page: AlertsPage | None = None
         self.cases_page: CasesPage | None = None
         self.settings_page: SettingsPage | None = None
+        self.dashboard_page: DashboardPage | None = None
         if registry is not None:
             self.registry_page = RegistryPage(registry, self.pages)
             self.pages.addTab(self.registry_page, self.tr("单位档案"))
@@ -127,6 +132,27 @@ class MainWindow(QMainWindow):
             self.registry_page.view.set_case_service(page.service)
             self.registry_page.view.openCase.connect(page.open_case)
 
+    def add_dashboard_page(self, page: DashboardPage) -> None:
+        """The 统计 tab, after 案件: a click on a chart opens the matching filtered list there."""
+        self.dashboard_page = page
+        anchor = self.cases_page or self.alerts_page
+        after = self.pages.indexOf(anchor) if anchor is not None else -1
+        self.pages.insertTab(after + 1 if after >= 0 else self.pages.count(), page, self.tr("统计"))
+        page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        page.service.failed.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        page.alertsRequested.connect(self._show_alerts_filtered)
+        page.casesRequested.connect(self._show_cases_filtered)
+
+    def _show_alerts_filtered(self, filters: dict) -> None:
+        if self.alerts_page is not None:
+            self.alerts_page.show_filtered(**filters)
+            self.show_page(self.alerts_page)
+
+    def _show_cases_filtered(self, filters: dict) -> None:
+        if self.cases_page is not None:
+            self.cases_page.show_filtered(**filters)
+            self.show_page(self.cases_page)
+
     def add_settings_page(self, page: SettingsPage) -> None:
         """The 设置 tab (AI models, inference device)."""
         self.settings_page = page
@@ -144,6 +170,8 @@ class MainWindow(QMainWindow):
 
     def _page_changed(self, _index: int) -> None:
         on_wall = self.pages.currentWidget() is self.wall_page
+        if self.dashboard_page is not None and self.pages.currentWidget() is self.dashboard_page:
+            self.dashboard_page.reload()  # figures move with every alert and case: fresh on each visit
         self.tree_dock.setVisible(on_wall and not self.isFullScreen())
 
     def set_full_screen(self, on: bool) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.alerts import REVIEW_STATES, AlertFilter, AlertRecord
+from desktop.core.statistics import LOCAL_TZ
 from desktop.services.alert_service import AlertService
 from desktop.services.task_runner import TaskRunner
 from desktop.ui.alerts.detail import AlertDetail
@@ -74,6 +75,14 @@ class AlertsPage(QWidget):
         self.mute.setCheckable(True)
         self.mute.toggled.connect(self._set_muted)
         self.counts = QLabel(self)
+        # Filters set from elsewhere (the 统计 page) that have no control of their own: 街镇, a
+        # time window. Shown as a chip; clicking it drops them.
+        self.extra: dict = {}
+        self.extra_chip = QToolButton(self)
+        self.extra_chip.setObjectName("filterChip")
+        self.extra_chip.setToolTip(self.tr("单击清除这些筛选条件"))
+        self.extra_chip.hide()
+        self.extra_chip.clicked.connect(self.clear_extra_filter)
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 6, 8, 6)
         bar.setSpacing(6)
@@ -83,6 +92,7 @@ class AlertsPage(QWidget):
             bar.addWidget(combo)
             bar.addSpacing(10)
         bar.addWidget(self.refresh_button)
+        bar.addWidget(self.extra_chip)
         bar.addStretch(1)
         bar.addWidget(self.counts)
         bar.addWidget(self.mute)
@@ -138,9 +148,54 @@ class AlertsPage(QWidget):
 
     def current_filter(self) -> AlertFilter:
         span = self.time_range.currentData()
+        since = datetime.now(UTC) - span if span is not None else None
+        extra_since = self.extra.get("since")
+        if extra_since is not None:
+            since = extra_since if since is None else max(since, extra_since)
         return AlertFilter(category=self.category.currentData(), venue_id=self.venue.currentData(),
-                           review_state=self.state.currentData(),
-                           since=datetime.now(UTC) - span if span is not None else None)
+                           review_state=self.state.currentData(), street=self.extra.get("street"),
+                           since=since, until=self.extra.get("until"))
+
+    def show_filtered(self, category: str | None = None, street: str | None = None, venue_id: int | None = None,
+                      review_state: str | None = None, since: datetime | None = None,
+                      until: datetime | None = None) -> None:
+        """Show the alerts of these filters (and only these): from the 统计 page's charts.
+        `since` / `until` are aware datetimes, `until` exclusive."""
+        combos = (self.category, self.venue, self.time_range, self.state)
+        for combo in combos:
+            combo.blockSignals(True)
+        try:
+            if category is not None and self.category.findData(category) < 0:
+                self.category.addItem(category, category)
+            self.category.setCurrentIndex(max(0, self.category.findData(category)))
+            if venue_id is not None and self.venue.findData(venue_id) < 0:
+                self.venue.addItem(self.tr("单位 {0}").format(venue_id), venue_id)
+            self.venue.setCurrentIndex(max(0, self.venue.findData(venue_id)))
+            self.state.setCurrentIndex(max(0, self.state.findData(review_state)))
+            self.time_range.setCurrentIndex(0)  # 全部时间: the window below decides
+        finally:
+            for combo in combos:
+                combo.blockSignals(False)
+        self.extra = {k: v for k, v in (("street", street), ("since", since), ("until", until)) if v is not None}
+        self._show_extra()
+        self.reload()
+
+    def clear_extra_filter(self) -> None:
+        self.extra = {}
+        self._show_extra()
+        self.reload()
+
+    def _show_extra(self) -> None:
+        parts = []
+        if self.extra.get("street"):
+            parts.append(self.extra["street"])
+        since, until = self.extra.get("since"), self.extra.get("until")
+        if since is not None or until is not None:
+            first = since.astimezone(LOCAL_TZ).strftime("%Y-%m-%d") if since else "…"
+            last = (until - timedelta(seconds=1)).astimezone(LOCAL_TZ).strftime("%Y-%m-%d") if until else "…"
+            parts.append(first if first == last else f"{first} — {last}")
+        self.extra_chip.setText(self.tr("✕ {0}").format(" · ".join(parts)))
+        self.extra_chip.setVisible(bool(parts))
 
     def reload(self) -> None:
         self.filters = self.current_filter()

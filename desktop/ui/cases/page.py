@@ -241,6 +241,40 @@ class CasesPage(QWidget):
         self.state_buttons[state].setChecked(True)
         self.reload()
 
+    def show_filtered(self, state: str | None = None, street: str | None = None, category: str | None = None,
+                      since=None, until=None) -> None:
+        """Show the cases of these filters (and only these): from the 统计 page's funnel. `since`
+        and `until` are dates of 立案, `until` exclusive; None = no date filter."""
+        widgets = (self.street, self.category, self.card, self.text, self.handler, self.use_dates, self.since,
+                   self.until)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            if street is not None and self.street.findData(street) < 0:
+                self.street.addItem(street, street)
+            self.street.setCurrentIndex(max(0, self.street.findData(street)))
+            if category is not None and self.category.findData(category) < 0:
+                self.category.addItem(category, category)
+            self.category.setCurrentIndex(max(0, self.category.findData(category)))
+            self.card.setCurrentIndex(0)
+            self.text.clear()
+            self.handler.clear()
+            dated = since is not None or until is not None
+            self.use_dates.setChecked(dated)
+            self.since.setEnabled(dated)
+            self.until.setEnabled(dated)
+            if since is not None:
+                self.since.setDate(QDate(since))
+            if until is not None:
+                self.until.setDate(QDate(until - timedelta(days=1)))
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self._reload_timer.stop()
+        self.state_buttons[state if state in self.state_buttons else None].setChecked(True)
+        self.showRequested.emit()
+        self.reload()
+
     def _dates_toggled(self, on: bool) -> None:
         self.since.setEnabled(on)
         self.until.setEnabled(on)

@@ -1,0 +1,560 @@
+"""Statistics of the supervisor's desk (dashboard) and the monthly supervision summary.
+
+Every figure is an SQL aggregate (GROUP BY, COUNT/SUM, window functions): no rows are loaded
+into Python to be counted, so a district (12,500 venues, 25,000 cameras, 1,000,000 alerts,
+100,000 cases) costs a few index range scans per figure (indexes: revision 0005).
+
+Days are local days in Asia/Shanghai (UTC+8 all year since 1991). Times are stored in UTC; a
+scope's days become UTC bounds here (local midnight − 8 h) so the range filters use the indexes,
+and rows are put into local days in SQL: SQLite `date(at, '+8 hours')`, PostgreSQL
+`(at AT TIME ZONE 'Asia/Shanghai')::date` — the same day on both databases.
+
+Scope (StatsScope): `since` (inclusive) and `until` (exclusive) local days; `street` (街镇 name),
+`venue_type` and `category` narrow alerts (category = the alert's category) and cases (the
+case's 违规类型). Camera figures honour street and venue_type only (a camera has no category).
+
+Definitions:
+- 红黑榜 (venue_ranking): confirmed (已确认) alerts per venue in the scope. The first list has the
+  venues with the most (only venues with at least one), the second the venues that have at least
+  one camera with the fewest (0 included); ties by venue id.
+- Review outcome per category: 已确认 / 误报 / 待复核 counts; precision = 已确认 / (已确认 + 误报).
+- Case funnel: cases opened (created_at) in the scope, counted by their current state; overdue
+  cards (黄牌 / 红牌, desktop.core.case_rules) as of `today` among those still open; median hours
+  from created_at to closed_at of those in 已办结.
+- Camera online rate: for each local day, 1 − offline time / (enabled cameras × length of the
+  day), the day cut at now. A camera's state comes from its CameraStatusEvent rows; the state at
+  the start of the range is its last event before it. Time before a camera's first event counts
+  as online (nothing says it was down). Disabled cameras are left out (the current flag).
+- Monthly summary (monthly_summary):
+  cases_opened — created in the month; cases_closed — reached 已办结 in the month (closed_at);
+  rectification_rate — cases_closed / cases under rectification in the month, i.e. cases that
+  had been pushed (a CaseEvent to 已推送整改) before the month's end and were not yet finished
+  (closed or revoked) at its start; None when there were none. overdue_cases — cases open at the
+  month's end (or now, for the running month) whose deadline day had passed by then (the days
+  before the reference day; case_rules counts whole days after the deadline);
+  camera_online_rate — over the whole month (cut at now).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from desktop.core.case_rules import CLOSED, OPEN_STATES, PUSHED, RECTIFYING, REVIEWING, REVOKED
+from desktop.core.case_settings import red_card_days
+
+LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
+UNASSIGNED = "未分配街镇"
+CONFIRMED = "已确认"
+FALSE_ALARM = "误报"
+PENDING_REVIEW = "待复核"
+DAY_S = 86400
+
+
+# -- records ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class StatsScope:
+    """The dashboard's filter."""
+
+    since: date  # inclusive, local day
+    until: date  # exclusive, local day
+    street: str | None = None  # 街镇 name
+    venue_type: str | None = None
+    category: str | None = None
+
+    @classmethod
+    def last_days(cls, days: int = 30, today: date | None = None, **filters) -> StatsScope:
+        """The `days` local days up to and including today."""
+        today = today or local_today()
+        return cls(today - timedelta(days=days - 1), today + timedelta(days=1), **filters)
+
+
+@dataclass(frozen=True, slots=True)
+class VenueCount:
+    venue_id: int
+    name: str
+    street: str
+    venue_type: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewOutcome:
+    category: str
+    confirmed: int
+    false_alarm: int
+    pending: int
+
+    @property
+    def reviewed(self) -> int:
+        return self.confirmed + self.false_alarm
+
+    @property
+    def precision(self) -> float | None:
+        """The field accuracy of the category's model: 已确认 / (已确认 + 误报)."""
+        return self.confirmed / self.reviewed if self.reviewed else None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFunnel:
+    opened: int
+    pushed: int  # current state 已推送整改
+    rectifying: int  # 整改中
+    awaiting_review: int  # 待复核
+    closed: int  # 已办结
+    revoked: int  # 撤销
+    overdue_yellow: int
+    overdue_red: int
+    median_close_hours: float | None
+
+    @property
+    def pending(self) -> int:
+        """Still 待处理 (opened minus every other state)."""
+        return self.opened - self.pushed - self.rectifying - self.awaiting_review - self.closed - self.revoked
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineCamera:
+    camera_id: int
+    camera: str
+    venue: str
+    street: str
+    offline_seconds: float
+    since: datetime | None  # UTC; when its outage still going on at the range's end began
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySummary:
+    month: date
+    alerts_total: int
+    alerts_by_category: list[tuple[str, int]]
+    alerts_by_street: list[tuple[str, int]]
+    cases_opened: int
+    cases_closed: int
+    rectification_rate: float | None
+    overdue_cases: int
+    camera_online_rate: float | None
+    review: list[ReviewOutcome]
+
+
+# -- time and dialect helpers -------------------------------------------------------------------
+def local_today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The UTC instant a local day starts."""
+    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC)
+
+
+class _Sql:
+    """The few fragments SQLite and PostgreSQL spell differently."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.pg = conn.dialect.name == "postgresql"
+
+    def ts(self, value: datetime) -> object:
+        """A bound UTC instant: SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) and compares text."""
+        value = value.astimezone(UTC)
+        return value if self.pg else value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def day_param(self, value: date) -> object:
+        return value if self.pg else value.isoformat()
+
+    def ts_param(self, name: str) -> str:
+        return f"CAST(:{name} AS TIMESTAMP WITH TIME ZONE)" if self.pg else f":{name}"
+
+    def null_ts(self) -> str:
+        return "CAST(NULL AS TIMESTAMP WITH TIME ZONE)" if self.pg else "NULL"
+
+    def local_day(self, col: str) -> str:
+        return f"CAST(({col} AT TIME ZONE 'Asia/Shanghai') AS DATE)" if self.pg else f"date({col}, '+8 hours')"
+
+    def seconds_between(self, later: str, earlier: str) -> str:
+        if self.pg:
+            return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+        return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+    def floor_int(self, expr: str) -> str:
+        """floor of a non-negative number (SQLite's CAST truncates, PostgreSQL's rounds)."""
+        return f"CAST(FLOOR({expr}) AS INTEGER)" if self.pg else f"CAST({expr} AS INTEGER)"
+
+    def least(self, a: str, b: str) -> str:
+        return f"LEAST({a}, {b})" if self.pg else f"min({a}, {b})"
+
+    def greatest(self, a: str, b: str) -> str:
+        return f"GREATEST({a}, {b})" if self.pg else f"max({a}, {b})"
+
+    @staticmethod
+    def as_date(value) -> date:
+        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+    @staticmethod
+    def as_datetime(value) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@contextmanager
+def _connect(engine: Engine) -> Iterator[Connection]:
+    """A read connection. On PostgreSQL: sorts and hashes of a district's rows in memory (the
+    default 4 MB spills a month of status events to disk) and no JIT (its compile time is more
+    than these queries' run time); SET LOCAL ends with the read's transaction."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL work_mem = '64MB'"))
+            conn.execute(text("SET LOCAL jit = off"))
+        yield conn
+
+
+def _bounds(sql: _Sql, scope: StatsScope) -> dict:
+    return {"t0": sql.ts(local_midnight(scope.since)), "t1": sql.ts(local_midnight(scope.until))}
+
+
+def _venue_filter(scope: StatsScope, params: dict, v: str = "v", s: str = "s") -> list[str]:
+    """Conditions on venue `v` (and street `s`, joined) for the scope's street and venue type."""
+    where = []
+    if scope.street is not None:
+        where.append(f"{s}.name = :street")
+        params["street"] = scope.street
+    if scope.venue_type is not None:
+        where.append(f"{v}.venue_type = :venue_type")
+        params["venue_type"] = scope.venue_type
+    return where
+
+
+def _alert_where(sql: _Sql, scope: StatsScope, params: dict, a: str = "a", venue_joined: bool = False) -> str:
+    """WHERE for alerts `a` in the scope; street/venue type through the camera when the venue is
+    not joined (an IN list of camera ids: the alert side stays an index-only range scan)."""
+    params.update(_bounds(sql, scope))
+    where = [f"{a}.at >= :t0", f"{a}.at < :t1"]
+    if scope.category is not None:
+        where.append(f"{a}.category = :category")
+        params["category"] = scope.category
+    venue = _venue_filter(scope, params)
+    if venue and not venue_joined:
+        # unary + keeps SQLite on the time-range index (not one look-up per camera of the street)
+        where.append(f"+{a}.camera_id IN (SELECT c.id FROM camera c JOIN venue v ON v.id = c.venue_id"
+                     f" LEFT JOIN street s ON s.id = v.street_id WHERE {' AND '.join(venue)})")
+    elif venue:
+        where.extend(venue)
+    return " AND ".join(where)
+
+
+def _rows(engine: Engine, build) -> list:
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        query, params = build(sql)
+        return conn.execute(text(query), params).all()
+
+
+# -- alerts ---------------------------------------------------------------------------------------
+def alerts_per_day(engine: Engine, scope: StatsScope) -> list[tuple[date, str, int]]:
+    """(local day, category, count), by day then category; days without alerts are absent."""
+    def build(sql: _Sql):
+        params: dict = {}
+        where = _alert_where(sql, scope, params)
+        day = sql.local_day("a.at")
+        return (f"SELECT {day} AS day, a.category, COUNT(*) FROM alert a WHERE {where}"
+                f" GROUP BY {day}, a.category ORDER BY 1, 2"), params
+
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        query, params = build(sql)
+        return [(sql.as_date(d), c, int(n)) for d, c, n in conn.execute(text(query), params)]
+
+
+def alerts_by_category(engine: Engine, scope: StatsScope) -> list[tuple[str, int]]:
+    """Most first (ties by name)."""
+    def build(sql: _Sql):
+        params: dict = {}
+        where = _alert_where(sql, scope, params)
+        return (f"SELECT a.category, COUNT(*) AS n FROM alert a WHERE {where}"
+                " GROUP BY a.category ORDER BY n DESC, a.category"), params
+
+    return [(c, int(n)) for c, n in _rows(engine, build)]
+
+
+def _alerts_by_venue_column(engine: Engine, scope: StatsScope, column: str) -> list[tuple[str, int]]:
+    # Alerts are counted per camera first (index-only), then the ≤ 25,000 camera groups are joined.
+    def build(sql: _Sql):
+        params: dict = {}
+        inner = _alert_where(sql, scope.__class__(scope.since, scope.until, category=scope.category), params)
+        outer = _venue_filter(scope, params)
+        return (f"SELECT {column} AS k, SUM(x.n) AS total FROM"
+                f" (SELECT a.camera_id, COUNT(*) AS n FROM alert a WHERE {inner} GROUP BY a.camera_id) x"
+                " JOIN camera c ON c.id = x.camera_id JOIN venue v ON v.id = c.venue_id"
+                " LEFT JOIN street s ON s.id = v.street_id"
+                + (f" WHERE {' AND '.join(outer)}" if outer else "")
+                + f" GROUP BY {column} ORDER BY total DESC, k"), params
+
+    return [(k, int(n)) for k, n in _rows(engine, build)]
+
+
+def alerts_by_street(engine: Engine, scope: StatsScope) -> list[tuple[str, int]]:
+    """(街镇, count), most first; venues without a street under 未分配街镇."""
+    return _alerts_by_venue_column(engine, scope, f"COALESCE(s.name, '{UNASSIGNED}')")
+
+
+def alerts_by_venue_type(engine: Engine, scope: StatsScope) -> list[tuple[str, int]]:
+    """(单位类型, count), most first."""
+    return _alerts_by_venue_column(engine, scope, "v.venue_type")
+
+
+def venue_ranking(engine: Engine, scope: StatsScope, n: int = 10) -> tuple[list[VenueCount], list[VenueCount]]:
+    """红黑榜 by confirmed alerts: (most first — venues with at least one; fewest first — venues
+    with at least one camera, 0 included). Ties by venue id."""
+    def build(sql: _Sql, most: bool):
+        params: dict = {"n": n, "confirmed": CONFIRMED}
+        inner = _alert_where(sql, scope.__class__(scope.since, scope.until, category=scope.category), params)
+        outer = _venue_filter(scope, params)
+        per_venue = ("SELECT c.venue_id, SUM(x.n) AS n FROM"
+                     f" (SELECT a.camera_id, COUNT(*) AS n FROM alert a WHERE {inner} AND a.review_state = :confirmed"
+                     " GROUP BY a.camera_id) x JOIN camera c ON c.id = x.camera_id GROUP BY c.venue_id")
+        head = (f"SELECT v.id, v.name, COALESCE(s.name, '{UNASSIGNED}'), v.venue_type, COALESCE(p.n, 0) AS cnt"
+                " FROM venue v LEFT JOIN street s ON s.id = v.street_id")
+        if most:
+            where = " AND ".join(outer) or "1 = 1"
+            return (f"{head} JOIN ({per_venue}) p ON p.venue_id = v.id WHERE {where}"
+                    " ORDER BY cnt DESC, v.id LIMIT :n"), params
+        where = " AND ".join([*outer, "EXISTS (SELECT 1 FROM camera c2 WHERE c2.venue_id = v.id)"])
+        return (f"{head} LEFT JOIN ({per_venue}) p ON p.venue_id = v.id WHERE {where}"
+                " ORDER BY cnt, v.id LIMIT :n"), params
+
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        lists = []
+        for most in (True, False):
+            query, params = build(sql, most)
+            lists.append([VenueCount(int(i), name, st, vt, int(c)) for i, name, st, vt, c
+                          in conn.execute(text(query), params)])
+    return lists[0], lists[1]
+
+
+def review_outcomes(engine: Engine, scope: StatsScope) -> list[ReviewOutcome]:
+    """Per category, most alerts first."""
+    def build(sql: _Sql):
+        params: dict = {"confirmed": CONFIRMED, "false_alarm": FALSE_ALARM, "pending": PENDING_REVIEW}
+        where = _alert_where(sql, scope, params)
+        return ("SELECT a.category,"
+                " SUM(CASE WHEN a.review_state = :confirmed THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN a.review_state = :false_alarm THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN a.review_state = :pending THEN 1 ELSE 0 END), COUNT(*) AS n"
+                f" FROM alert a WHERE {where} GROUP BY a.category ORDER BY n DESC, a.category"), params
+
+    return [ReviewOutcome(c, int(y), int(f), int(p)) for c, y, f, p, _n in _rows(engine, build)]
+
+
+# -- cases ----------------------------------------------------------------------------------------
+def _case_where(sql: _Sql, scope: StatsScope, params: dict, col: str = "created_at") -> str:
+    params.update(_bounds(sql, scope))
+    where = [f"k.{col} >= :t0", f"k.{col} < :t1"]
+    if scope.category is not None:
+        where.append("k.category = :category")
+        params["category"] = scope.category
+    venue = _venue_filter(scope, params)
+    if venue:
+        where.append("k.venue_id IN (SELECT v.id FROM venue v LEFT JOIN street s ON s.id = v.street_id"
+                     f" WHERE {' AND '.join(venue)})")
+    return " AND ".join(where)
+
+
+def _median_hours_sql(sql: _Sql, where: str) -> str:
+    hours = f"({sql.seconds_between('k.closed_at', 'k.created_at')} / 3600.0)"
+    # the middle one or two values of the sorted list (no percentile function in SQLite)
+    return (f"WITH d AS (SELECT {hours} AS h FROM app_case k WHERE {where} AND k.state = :closed"
+            " AND k.closed_at IS NOT NULL), m AS (SELECT COUNT(*) AS cnt FROM d)"
+            " SELECT AVG(h) FROM (SELECT h FROM d ORDER BY h"
+            " LIMIT 2 - (SELECT cnt FROM m) % 2 OFFSET ((SELECT cnt FROM m) - 1) / 2) mid")
+
+
+def case_funnel(engine: Engine, scope: StatsScope, today: date | None = None) -> CaseFunnel:
+    """Cases opened in the scope by current state; overdue cards as of `today` (local)."""
+    today = today or local_today()
+    red_days = red_card_days(engine)
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        params: dict = {"closed": CLOSED, "revoked": REVOKED, "pushed": PUSHED, "rectifying": RECTIFYING,
+                        "reviewing": REVIEWING, "yellow_to": sql.day_param(today)}
+        # 黄牌: 1 … red_days whole days past the deadline; 红牌: more (desktop.core.case_rules)
+        params["yellow_from"] = params["red_before"] = sql.day_param(today - timedelta(days=red_days))
+        params.update({f"open{i}": s for i, s in enumerate(OPEN_STATES)})
+        where = _case_where(sql, scope, params)
+        open_in = ", ".join(f":open{i}" for i in range(len(OPEN_STATES)))
+        row = conn.execute(text(
+            "SELECT COUNT(*),"
+            " SUM(CASE WHEN k.state = :pushed THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN k.state = :rectifying THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN k.state = :reviewing THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN k.state = :closed THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN k.state = :revoked THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN k.state IN ({open_in}) AND k.deadline >= :yellow_from AND k.deadline < :yellow_to"
+            " THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN k.state IN ({open_in}) AND k.deadline < :red_before THEN 1 ELSE 0 END)"
+            f" FROM app_case k WHERE {where}"), params).one()
+        median = conn.execute(text(_median_hours_sql(sql, where)), params).scalar()
+    counts = [int(v or 0) for v in row]
+    return CaseFunnel(*counts, median_close_hours=None if median is None else float(median))
+
+
+# -- cameras --------------------------------------------------------------------------------------
+def _effective_end(scope: StatsScope, now: datetime | None) -> tuple[datetime, datetime]:
+    start = local_midnight(scope.since)
+    end = min(local_midnight(scope.until), (now or datetime.now(UTC)).astimezone(UTC))
+    return start, end
+
+
+def _offline_sql(sql: _Sql, scope: StatsScope, params: dict, start: datetime, end: datetime,
+                 with_since: bool = False) -> str:
+    """CTEs `cams` (enabled cameras in the scope) and `off` (offline intervals as seconds from
+    the range start, 0 ≤ x0 ≤ x1 ≤ len; `orig` = when the outage began, `ongoing` = 1 when no
+    event ends it before the range's end).
+
+    An outage runs from an offline event to the camera's next event (whatever it says), found by
+    one seek on (camera_id, at) per outage — cheaper on SQLite than sorting a month of events
+    for a window function. The state carried into the range is the camera's last event before
+    it; an event at the very start ends a carried-in outage there (length 0)."""
+    params.update({"t0": sql.ts(start), "t1": sql.ts(end), "len": (end - start).total_seconds()})
+    venue = _venue_filter(scope, params)
+    params["enabled"] = True
+    in_scope = " AND ".join(["c.enabled = :enabled", *venue])
+    cams = ("SELECT c.id FROM camera c JOIN venue v ON v.id = c.venue_id LEFT JOIN street s ON s.id = v.street_id"
+            f" WHERE {in_scope}")
+    t0 = sql.ts_param("t0")
+    last = ("(SELECT {col} FROM camerastatusevent p WHERE p.camera_id = {cam} AND p.at < :t0"
+            " ORDER BY p.at DESC LIMIT 1)")
+    orig = last.format(col="p.at", cam="prior.camera_id") if with_since else sql.null_ts()
+    nxt = "(SELECT MIN(n.at) FROM camerastatusevent n WHERE n.camera_id = {cam} AND n.at {op} AND n.at < :t1)"
+    return (f"cams AS ({cams}),"
+            " prior AS (SELECT cams.id AS camera_id, " + last.format(col="p.online", cam="cams.id")
+            + " AS online FROM cams),"
+            # CROSS JOIN: SQLite keeps the events' time-range scan outside (PostgreSQL plans freely)
+            " outages AS (SELECT e.camera_id, e.at AS t_from, e.at AS orig, "
+            + nxt.format(cam="e.camera_id", op="> e.at") + " AS t_to"
+            " FROM camerastatusevent e CROSS JOIN camera c CROSS JOIN venue v LEFT JOIN street s ON s.id = v.street_id"
+            " WHERE e.at >= :t0 AND e.at < :t1 AND NOT e.online AND c.id = e.camera_id AND v.id = c.venue_id"
+            f" AND {in_scope}"
+            f" UNION ALL SELECT prior.camera_id, {t0}, {orig}, "
+            + nxt.format(cam="prior.camera_id", op=">= :t0") + " FROM prior WHERE NOT prior.online),"
+            f" off AS (SELECT camera_id, {sql.seconds_between('o.t_from', t0)} AS x0,"
+            f" COALESCE({sql.seconds_between('o.t_to', t0)}, :len) AS x1, orig,"
+            " CASE WHEN o.t_to IS NULL THEN 1 ELSE 0 END AS ongoing FROM outages o)")
+
+
+def camera_online_rate(engine: Engine, scope: StatsScope, now: datetime | None = None) -> list[tuple[date, float]]:
+    """(local day, fraction of the enabled cameras' time online) for each day of the scope up to
+    now; empty when the scope has no enabled cameras or lies in the future."""
+    start, end = _effective_end(scope, now)
+    if end <= start:
+        return []
+    days = -(-int((end - start).total_seconds()) // DAY_S)
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        params: dict = {"days": days}
+        ctes = _offline_sql(sql, scope, params, start, end)
+        day0 = sql.floor_int("o.x0 / 86400")
+        first = f"{sql.least('o.x1', '(o.d0 + 1) * 86400')} - o.x0"
+        later = f"{sql.least('n.x1', '(n.i + 1) * 86400')} - n.i * 86400"
+        day_len = f"({sql.least('(n.i + 1) * 86400', ':len')} - n.i * 86400)"
+        # An outage adds to its first day; the few that run past midnight also to the days after.
+        query = (f"WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < :days), {ctes},"
+                 f" od AS (SELECT o.x0, o.x1, {day0} AS d0 FROM off o),"
+                 # the days after the first of outages that run past midnight, one row each
+                 " spread(x1, i) AS (SELECT o.x1, o.d0 + 1 FROM od o WHERE o.x1 > (o.d0 + 1) * 86400"
+                 "  UNION ALL SELECT x1, i + 1 FROM spread WHERE (i + 1) * 86400 < x1),"
+                 f" pieces AS (SELECT o.d0 AS i, {first} AS secs FROM od o"
+                 f" UNION ALL SELECT n.i, {later} FROM spread n),"
+                 " per_day AS (SELECT i, SUM(secs) AS secs FROM pieces GROUP BY i),"
+                 " total AS (SELECT COUNT(*) AS cams FROM cams)"
+                 f" SELECT n.i, 1.0 - COALESCE(p.secs, 0) / ((SELECT cams FROM total) * 1.0 * {day_len})"
+                 " FROM n LEFT JOIN per_day p ON p.i = n.i WHERE (SELECT cams FROM total) > 0 ORDER BY n.i")
+        return [(scope.since + timedelta(days=int(i)), float(rate)) for i, rate in conn.execute(text(query), params)]
+
+
+def _online_rate_total(engine: Engine, scope: StatsScope, now: datetime | None = None) -> float | None:
+    start, end = _effective_end(scope, now)
+    if end <= start:
+        return None
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        params: dict = {}
+        ctes = _offline_sql(sql, scope, params, start, end)
+        value = conn.execute(text(
+            f"WITH {ctes} SELECT CASE WHEN (SELECT COUNT(*) FROM cams) = 0 THEN NULL ELSE"
+            " 1.0 - COALESCE((SELECT SUM(x1 - x0) FROM off), 0) / ((SELECT COUNT(*) FROM cams) * 1.0 * :len) END"),
+            params).scalar()
+    return None if value is None else float(value)
+
+
+def cameras_offline_longest(engine: Engine, scope: StatsScope, n: int = 10,
+                            now: datetime | None = None) -> list[OfflineCamera]:
+    """The enabled cameras with the most offline time in the scope (cut at now), longest first;
+    `since` is when an outage still going on at the end began (None when back online)."""
+    start, end = _effective_end(scope, now)
+    if end <= start:
+        return []
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        params: dict = {"n": n}
+        ctes = _offline_sql(sql, scope, params, start, end, with_since=True)
+        rows = conn.execute(text(
+            f"WITH {ctes}, per AS (SELECT camera_id, SUM(x1 - x0) AS secs,"
+            " MAX(CASE WHEN ongoing = 1 THEN orig END) AS since FROM off GROUP BY camera_id"
+            " HAVING SUM(x1 - x0) > 0 ORDER BY secs DESC, camera_id LIMIT :n)"
+            f" SELECT c.id, c.name, v.name, COALESCE(s.name, '{UNASSIGNED}'), per.secs, per.since FROM per"
+            " JOIN camera c ON c.id = per.camera_id JOIN venue v ON v.id = c.venue_id"
+            " LEFT JOIN street s ON s.id = v.street_id ORDER BY per.secs DESC, c.id"),
+            params).all()
+    return [OfflineCamera(int(i), cam, venue, street, float(secs), sql.as_datetime(since))
+            for i, cam, venue, street, secs, since in rows]
+
+
+# -- the monthly summary --------------------------------------------------------------------------
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def monthly_summary(engine: Engine, month: date, now: datetime | None = None) -> MonthlySummary:
+    """The month's supervision figures (month = any day of it; reported as its first day)."""
+    month = month.replace(day=1)
+    scope = StatsScope(month, _next_month(month))
+    by_category = alerts_by_category(engine, scope)
+    now_utc = (now or datetime.now(UTC)).astimezone(UTC)
+    ref = min(local_midnight(scope.until), now_utc)  # the month's end, or now for the running month
+    ref_day = min(scope.until - timedelta(days=1), ref.astimezone(LOCAL_TZ).date())
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        params: dict = {"closed": CLOSED, "revoked": REVOKED, "pushed": PUSHED, "ref": sql.ts(ref),
+                        "ref_day": sql.day_param(ref_day)}
+        params.update(_bounds(sql, scope))
+        row = conn.execute(text(
+            "SELECT"
+            " (SELECT COUNT(*) FROM app_case k WHERE k.created_at >= :t0 AND k.created_at < :t1),"
+            " (SELECT COUNT(*) FROM app_case k WHERE k.state = :closed AND k.closed_at >= :t0 AND k.closed_at < :t1),"
+            " (SELECT COUNT(DISTINCT e.case_id) FROM caseevent e JOIN app_case k ON k.id = e.case_id"
+            "  WHERE e.to_state = :pushed AND e.at < :t1 AND (k.closed_at IS NULL OR k.closed_at >= :t0)),"
+            # open at the reference time: created before it, not finished before it
+            " (SELECT COUNT(*) FROM app_case k WHERE k.deadline < :ref_day AND k.created_at < :ref"
+            "  AND (k.closed_at IS NULL OR k.closed_at >= :ref))"), params).one()
+    opened, closed, under_rectification, overdue = (int(v or 0) for v in row)
+    return MonthlySummary(
+        month=month,
+        alerts_total=sum(n for _c, n in by_category),
+        alerts_by_category=by_category,
+        alerts_by_street=alerts_by_street(engine, scope),
+        cases_opened=opened,
+        cases_closed=closed,
+        rectification_rate=closed / under_rectification if under_rectification else None,
+        overdue_cases=overdue,
+        camera_online_rate=_online_rate_total(engine, scope, now),
+        review=review_outcomes(engine, scope),
+    )
+
