@@ -7,7 +7,6 @@ Lists select plain columns and return frozen records: a district holds a million
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field, replace
@@ -18,8 +17,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from desktop.core.atomic_file import write_atomic
-from desktop.core.evidence_store import EvidenceStore, sha256_file
+from desktop.core.evidence import write_blob
+from desktop.core.evidence_store import EvidenceStore
 from desktop.core.models import Alert, AlertEvidence, Camera, EvidenceFile, Street, Venue
 
 log = logging.getLogger(__name__)
@@ -111,15 +110,6 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _write_blob(store: EvidenceStore, data: bytes, media_type: str) -> tuple[str, str, int]:
-    sha = hashlib.sha256(data).hexdigest()
-    rel = store.rel_path_for(sha, media_type)
-    target = store.path(rel)
-    if not (target.exists() and sha256_file(target) == sha):
-        write_atomic(target, data)
-    return sha, rel, len(data)
-
-
 def _evidence_row(s: Session, sha: str, rel: str, size: int, role: str, media_type: str, camera_id: int,
                   captured_at: datetime) -> EvidenceFile:
     row = s.exec(select(EvidenceFile).where(EvidenceFile.sha256 == sha)).first()
@@ -139,7 +129,7 @@ def record_alert(engine: Engine, store: EvidenceStore, alert: AlertInput, clip_p
     blobs = []
     for role, data in ((ROLE_CLEAN, alert.clean_png), (ROLE_BOXES, alert.boxes_png)):
         if data:
-            blobs.append((role, "image/png", *_write_blob(store, data, "image/png")))
+            blobs.append((role, "image/png", *write_blob(store, data, "image/png")))
     with Session(engine) as s:
         if s.get(Camera, alert.camera_id) is None:
             raise AlertError(f"摄像头 {alert.camera_id} 不存在 / unknown camera")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.core.alerts import CONFIRMED, FALSE_ALARM, PENDING, AlertFilter, AlertRecord
+from desktop.ui.record_table_model import RecordTableModel
 
 TIER_COLORS = {"一级": "#dc2626", "二级": "#f59e0b", "三级": "#3b82f6", "非AI": "#9ca3af"}
 STATE_COLORS = {PENDING: "#fbbf24", CONFIRMED: "#f87171", FALSE_ALARM: "#9ca3af"}
@@ -32,21 +33,9 @@ def matches(record: AlertRecord, f: AlertFilter) -> bool:
             and (f.until is None or record.at < f.until))
 
 
-class AlertTableModel(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[AlertRecord] = []
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return QCoreApplication.translate("AlertTableModel", HEADERS[section])
-        return None
+class AlertTableModel(RecordTableModel):
+    HEADERS = HEADERS
+    _rows: list[AlertRecord]
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():

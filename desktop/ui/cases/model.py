@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.core.case_queries import CaseSummary
 from desktop.core.case_rules import CLOSED, PENDING, PUSHED, RECTIFYING, RED, REVIEWING, REVOKED, YELLOW
 from desktop.ui.alerts.model import tier_color
+from desktop.ui.record_table_model import RecordTableModel
 
 HEADERS = ("案件编号", "单位", "街镇", "违规类型", "等级", "承办人", "期限", "状态", "黄牌/红牌", "立案时间")
 COL_NUMBER, COL_VENUE, COL_STREET, COL_CATEGORY, COL_TIER, COL_HANDLER, COL_DEADLINE, COL_STATE, COL_CARD, \
@@ -40,21 +41,9 @@ def card_text(card: str, days: int) -> str:
     return QCoreApplication.translate("CaseTableModel", "{0}（逾期 {1} 天）").format(card, days)
 
 
-class CaseTableModel(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[CaseSummary] = []
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return QCoreApplication.translate("CaseTableModel", HEADERS[section])
-        return None
+class CaseTableModel(RecordTableModel):
+    HEADERS = HEADERS
+    _rows: list[CaseSummary]
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
