@@ -8,10 +8,12 @@ case cannot be read; 2 no Chinese font installed, or a file cannot be written.""
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 from desktop.core.atomic_file import write_atomic
 from desktop.documents import case_loader
+from desktop.documents.case_sheet import notice_from_case
 
 
 def add_parser(sub) -> None:
@@ -27,7 +29,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     try:
         sheet = case_loader.load_case_sheet(args.case_id)
-        notice = case_loader.load_rectification_notice(args.case_id) if args.notice else None
+        # The notice is derived from the same loaded case: one database read, not two.
+        notice = notice_from_case(sheet, issued_on=date.today()) if args.notice else None
     except case_loader.CaseNotFoundError as exc:
         print(f"案件不存在 / no such case: {exc}", file=sys.stderr)
         return 1

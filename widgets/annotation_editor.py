@@ -58,7 +58,6 @@ from PySide6.QtGui import (
     QPolygonF,
     QRadialGradient,
     QTransform,
-    QUndoCommand,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
@@ -80,6 +79,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from widgets.snapshot_undo import SnapshotEdit
 
 __all__ = [
     "ARROW",
@@ -475,34 +476,6 @@ def _image_of(array: np.ndarray) -> QImage:
 
 
 # --- undo --------------------------------------------------------------------------------------
-
-
-class _Edit(QUndoCommand):
-    """One change: the whole shape list before and after (a picture holds a few dozen shapes)."""
-
-    MERGE_ID = 7
-
-    def __init__(self, canvas, text, before, after, select_before, select_after, merge_key=None) -> None:
-        super().__init__(text)
-        self.canvas = canvas
-        self.before, self.after = list(before), list(after)
-        self.select_before, self.select_after = select_before, select_after
-        self.merge_key = merge_key
-
-    def id(self) -> int:  # noqa: A003 - Qt's name
-        return self.MERGE_ID if self.merge_key is not None else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # a spin box held down is one step
-        if not isinstance(other, _Edit) or other.merge_key != self.merge_key:
-            return False
-        self.after, self.select_after = other.after, other.select_after
-        return True
-
-    def redo(self) -> None:
-        self.canvas._apply(self.after, self.select_after)
-
-    def undo(self) -> None:
-        self.canvas._apply(self.before, self.select_before)
 
 
 # --- scene items -------------------------------------------------------------------------------
@@ -1197,7 +1170,7 @@ class AnnotationCanvas(QGraphicsView):
         # Shapes are kept as the document holds them (rounded), so that the editor's pixels and a
         # render of the saved document are the same (a mosaic's region rounds to whole pixels).
         after = [_canonical(s) for s in after]
-        self.undo_stack.push(_Edit(self, text, self._shapes, after, self._selected, select_after, merge_key))
+        self.undo_stack.push(SnapshotEdit(self, text, self._shapes, after, self._selected, select_after, merge_key))
 
     def _apply(self, shapes: Sequence[dict], selected: int) -> None:
         """Called by the undo commands (and loading): the shapes and the selection, then the scene."""

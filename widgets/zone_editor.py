@@ -35,7 +35,6 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QPolygonF,
-    QUndoCommand,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
@@ -53,6 +52,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from widgets.snapshot_undo import SnapshotEdit
 
 __all__ = ["INCLUDE", "MASK", "PLACEHOLDER_SIZE", "ZoneCanvas", "ZoneEditor", "ZoneShape"]
 
@@ -107,43 +108,6 @@ def shapes_from_json(zones: Iterable) -> list[ZoneShape]:
 
 
 # --- undo --------------------------------------------------------------------------------------
-
-
-class _Edit(QUndoCommand):
-    """One change: the whole zone list before and after (a camera has a handful of polygons)."""
-
-    RENAME_ID = 1
-
-    def __init__(
-        self,
-        canvas: ZoneCanvas,
-        text: str,
-        before: list[ZoneShape],
-        after: list[ZoneShape],
-        select_before: int,
-        select_after: int,
-        merge_key: int = -1,
-    ) -> None:
-        super().__init__(text)
-        self.canvas = canvas
-        self.before, self.after = list(before), list(after)
-        self.select_before, self.select_after = select_before, select_after
-        self.merge_key = merge_key
-
-    def id(self) -> int:  # noqa: A003 - Qt's name
-        return self.RENAME_ID if self.merge_key >= 0 else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # typing a name is one step, not one per key
-        if not isinstance(other, _Edit) or other.merge_key != self.merge_key:
-            return False
-        self.after, self.select_after = other.after, other.select_after
-        return True
-
-    def redo(self) -> None:
-        self.canvas._apply(self.after, self.select_after)
-
-    def undo(self) -> None:
-        self.canvas._apply(self.before, self.select_before)
 
 
 # --- scene items -------------------------------------------------------------------------------
@@ -526,8 +490,8 @@ class ZoneCanvas(QGraphicsView):
         event.accept()
 
     # -- internals ---------------------------------------------------------------------------
-    def _push(self, text: str, after: list[ZoneShape], select_after: int, merge_key: int = -1) -> None:
-        self.undo_stack.push(_Edit(self, text, self._zones, after, self._selected, select_after, merge_key))
+    def _push(self, text: str, after: list[ZoneShape], select_after: int, merge_key: int | None = None) -> None:
+        self.undo_stack.push(SnapshotEdit(self, text, self._zones, after, self._selected, select_after, merge_key))
 
     def _apply(self, zones: Sequence[ZoneShape], selected: int) -> None:
         """Called by the undo commands (and loading): the zones and the selection, then the scene."""

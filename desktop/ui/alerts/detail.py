@@ -236,11 +236,14 @@ class AlertDetail(QWidget):
         store = self.store_snapshot
         if store is None or image.isNull():
             return
-        buffer = QBuffer()
-        buffer.open(QIODevice.WriteOnly)
-        image.save(buffer, "PNG")
-        png = bytes(buffer.data())
+        frame = image.copy()  # the encoding runs on the files thread, on a copy of its own
         at = when or record.at
+
+        def encode_and_store():
+            buffer = QBuffer()
+            buffer.open(QIODevice.WriteOnly)
+            frame.save(buffer, "PNG")
+            return store(bytes(buffer.data()), record.camera_id, at, "player")
 
         def done(result) -> None:
             if isinstance(result, BaseException):
@@ -250,7 +253,7 @@ class AlertDetail(QWidget):
                     image.width(), image.height()))
                 self.snapshotStored.emit(result)
 
-        self.files.submit(store, png, record.camera_id, at, "player", on_done=done, on_error=done)
+        self.files.submit(encode_and_store, on_done=done, on_error=done)
 
     def show_cases(self, alert_id: int, cases) -> None:
         """The cases this alert was filed into (CaseSummary rows), as links to the 案件 page."""
