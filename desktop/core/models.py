@@ -126,7 +126,8 @@ class PatrolGroupMember(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
-    """账号: a placeholder the roles issue fills (password hashes, street scope, lock-out)."""
+    """账号 (desktop.core.accounts): an argon2 password hash, a role (desktop.core.access.Role),
+    lock-out after repeated failed logins. Street scope in UserStreet (none = every street)."""
 
     __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
 
@@ -137,6 +138,36 @@ class User(SQLModel, table=True):
     password_hash: str | None = None
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Revision 0006
+    failed_logins: int = 0  # consecutive failures since the last good login
+    locked_until: datetime | None = None
+    last_login_at: datetime | None = None
+    password_changed_at: datetime | None = None
+
+
+class UserStreet(SQLModel, table=True):
+    """The streets (街镇) a user is limited to; a user without rows sees every street."""
+
+    user_id: int = Field(sa_column=_cascade_fk("app_user.id", primary_key=True))
+    street_id: int = Field(sa_column=Column(Integer, ForeignKey("street.id", ondelete="CASCADE"), primary_key=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """审计日志 (desktop.core.audit): append-only and hash-chained. `seq` numbers the entries
+    without gaps and is unique, so two writers cannot fork the chain; `hash` covers the previous
+    entry's hash and every field of this one as stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    at: datetime = Field(index=True)  # UTC
+    username: str = Field(index=True)
+    role: str = ""
+    console: str = ""
+    action: str = Field(index=True)  # login, login_failed, case_transition, export, print ...
+    target: str = ""  # "case:12", "camera:3", "user:zhang" ...
+    detail: str = "{}"  # JSON, exactly as hashed
+    prev_hash: str = ""
+    hash: str = ""
 
 
 class EvidenceFile(SQLModel, table=True):
