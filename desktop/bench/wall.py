@@ -133,8 +133,10 @@ def _wall_phase(server: DemoServer, n: int, seconds: float, data_dir: Path) -> d
     # resolves paths at import time can reach the user's real database.
     from PySide6.QtCore import Qt, QTimer
 
+    from desktop.core.access import SYSTEM
     from desktop.core.db import database_url, init_schema, make_engine
     from desktop.demo.seed import seed_demo
+    from desktop.services.user_session import UserSession
     from desktop.ui.app import Console, GuiOptions, make_application
 
     engine = make_engine(database_url(data_dir))
@@ -145,7 +147,7 @@ def _wall_phase(server: DemoServer, n: int, seconds: float, data_dir: Path) -> d
         engine.dispose()
 
     app = make_application()
-    console = Console(GuiOptions(size=WINDOW_SIZE))
+    console = Console(GuiOptions(size=WINDOW_SIZE), UserSession(SYSTEM))
     page, wall = console.window.wall_page, console.window.wall_page.wall
     me, server_proc = psutil.Process(), psutil.Process(server.pid)
     shown_at: list[float] = []

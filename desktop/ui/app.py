@@ -17,6 +17,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from desktop import paths
+from desktop.core.access import SYSTEM, Actor
 from desktop.core.db import database_url, init_schema, make_engine
 from desktop.core.evidence import add_snapshot
 from desktop.core.evidence_store import EvidenceStore
@@ -31,6 +32,7 @@ from desktop.services.stats_service import StatsService
 from desktop.services.status_recorder import StatusRecorder
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.ui.alerts import AlertsPage
 from desktop.ui.cases import CasesPage
 from desktop.ui.dashboard import DashboardPage
@@ -73,8 +75,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 class Console:
     """Owns the long-lived parts and shuts them down in order: streams → tasks → database."""
 
-    def __init__(self, options: GuiOptions) -> None:
+    def __init__(self, options: GuiOptions, session: UserSession) -> None:
         self.options = options
+        self.session = session  # the logged-in user: pages and services act as session.actor
         self.engine = make_engine(database_url(paths.data_dir()))  # lazy: connects on first use
         self.db = TaskRunner("db")
         self.files = TaskRunner("files")
@@ -242,10 +245,19 @@ def _quit_on_signals(app: QApplication) -> None:
         signal.signal(sig, lambda *_: app.quit())
 
 
+def _log_in(app: QApplication, options: GuiOptions) -> Actor | None:
+    """Who uses this console: the first-run dialog on a fresh database, else the login dialog.
+    None when the user cancels. (Issue 7 replaces this placeholder with the real dialogs.)"""
+    return SYSTEM
+
+
 def run_gui(options: GuiOptions) -> int:
     app = make_application()
     _quit_on_signals(app)
-    console = Console(options)
+    actor = _log_in(app, options)
+    if actor is None:
+        return 0
+    console = Console(options, UserSession(actor))
     console.start()
     # Everything imported and built so far lives for the whole session: out of the collector's
     # sight, full collections (which hold the GIL against the GUI thread) become much cheaper.

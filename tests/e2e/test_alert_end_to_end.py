@@ -8,11 +8,13 @@ import av
 from sqlmodel import Session, select
 
 from desktop import paths
+from desktop.core.access import SYSTEM
 from desktop.core.alerts import AlertFilter, list_alerts
 from desktop.core.db import database_url, make_engine, migrate
 from desktop.core.evidence_store import EvidenceStore, sha256_file
 from desktop.core.models import Camera
 from desktop.demo.seed import seed_demo
+from desktop.services.user_session import UserSession
 from desktop.ui.app import Console, GuiOptions, make_application
 
 # Lights off all day: the cooks moving in the demo kitchen are "夜间移动目标" at any hour the
@@ -34,7 +36,7 @@ def test_demo_stream_to_alert_with_evidence_in_the_panel(qtbot, rtsp_server, dat
         s.add_all(cams)
         s.commit()
         night_cam = cams[0].id
-    console = Console(GuiOptions(size=(1280, 800)))
+    console = Console(GuiOptions(size=(1280, 800)), UserSession(SYSTEM))
     console.start()
     try:
         page = console.window.alerts_page

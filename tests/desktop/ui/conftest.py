@@ -1,9 +1,11 @@
 import pytest
 from sqlmodel import Session, select
 
+from desktop.core.access import SYSTEM
 from desktop.core.db import database_url, init_schema, make_engine
 from desktop.core.models import Camera, Venue
 from desktop.demo.seed import seed_demo
+from desktop.services.user_session import UserSession
 from desktop.ui.app import Console, GuiOptions, make_application
 
 
@@ -28,7 +30,7 @@ def make_console(qtbot, data_dir, monkeypatch):
                              main_url=url, sort_order=1000 + i))
             s.commit()
         engine.dispose()
-        console = Console(GuiOptions(size=(1280, 800)))
+        console = Console(GuiOptions(size=(1280, 800)), UserSession(SYSTEM))
         consoles.append(console)
         console.start()
         qtbot.waitUntil(lambda: len(console.window.wall_page.cameras) == cameras + len(extra_urls), timeout=5000)

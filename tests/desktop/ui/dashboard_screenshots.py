@@ -16,6 +16,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from desktop.core.access import SYSTEM
+from desktop.services.user_session import UserSession
+
 
 def _spin(cond, timeout: float = 15.0) -> bool:
     from PySide6.QtWidgets import QApplication
@@ -97,7 +100,7 @@ def main(out: Path) -> None:
         seed_demo(engine, server.host, server.port, cameras=20)
         engine.dispose()
         make_application()
-        console = Console(GuiOptions(size=(1600, 1000)))
+        console = Console(GuiOptions(size=(1600, 1000)), UserSession(SYSTEM))
         console.start()
         try:
             w = console.window

@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from desktop.core.access import SYSTEM
+from desktop.services.user_session import UserSession
 from tests.conftest import ROOT
 
 
@@ -66,7 +68,7 @@ def main(out: Path) -> None:
             vid, "后厨专间", f"rtsp://admin:Secret1@{server.host}:{server.port}/cam03/sub", area="专间"))
         engine.dispose()
         make_application()
-        console = Console(GuiOptions(size=(1400, 860)))
+        console = Console(GuiOptions(size=(1400, 860)), UserSession(SYSTEM))
         console.start()
         win, page = console.window, console.window.registry_page
         _spin(lambda: len(page.snapshot.venues) > 0)

@@ -18,11 +18,13 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor
 from sqlmodel import Session, select
 
+from desktop.core.access import SYSTEM
 from desktop.core.alerts import AlertInput, record_alert
 from desktop.core.annotation_shapes import Rect, to_json
 from desktop.core.case_queries import get_case, list_cases
 from desktop.core.cases import CaseInput, CaseUpdate, create_case, transition, update_case
 from desktop.core.models import Camera, Venue
+from desktop.services.user_session import UserSession
 from desktop.ui.annotation_dialog import AnnotationDialog
 from desktop.ui.cases.model import COL_CARD, card_color
 
@@ -352,7 +354,7 @@ def _second_console(qtbot, server, data: Path, monkeypatch):
     init_schema(engine)
     seed_demo(engine, server.host, server.port, cameras=1)
     engine.dispose()
-    console = Console(GuiOptions(size=(1280, 800)))
+    console = Console(GuiOptions(size=(1280, 800)), UserSession(SYSTEM))
     console.start()
     qtbot.waitUntil(lambda: len(console.window.wall_page.cameras) == 1, timeout=5000)
     return console

@@ -3,9 +3,11 @@ an RTSP server that demands a password, while tiles, tree and logs never show it
 
 import logging
 
+from desktop.core.access import SYSTEM
 from desktop.core.db import database_url, make_engine, migrate
 from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
 from desktop.demo.server import DemoServer
+from desktop.services.user_session import UserSession
 from desktop.ui.app import Console, GuiOptions, make_application
 from tests.desktop.ui.registry_helpers import visible_texts
 
@@ -26,7 +28,7 @@ def test_wall_opens_a_password_protected_camera_and_shows_no_secret(qtbot, data_
         # And one whose password is wrong: it must say so, still without showing anything secret.
         save_camera(engine, CameraInput(vid, "专间", s.url(2, credentials=("admin", "wrong-" + PASSWORD)), area="专间"))
         engine.dispose()
-        console = Console(GuiOptions(size=(1280, 800)))
+        console = Console(GuiOptions(size=(1280, 800)), UserSession(SYSTEM))
         console.start()
         try:
             page = console.window.wall_page
