@@ -14,6 +14,7 @@ PACKAGES=(
   poppler-utils                              # pdftotext / pdftoppm: the tests read and render printed PDFs
   xvfb xauth imagemagick                     # virtual display and screenshots on machines without a screen
   postgresql                                 # the tests run the data layer on a real PostgreSQL too
+  binutils desktop-file-utils                # make dist (PyInstaller runs objdump), make deb (.desktop check)
   libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
