@@ -5,13 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
-from desktop import cli_cases, cli_detect, cli_evaluate, cli_models, cli_print, cli_registry, cli_report, paths
-from desktop.logging_setup import setup_logging
+from desktop import (
+    cli_audit,
+    cli_backup,
+    cli_cases,
+    cli_detect,
+    cli_evaluate,
+    cli_models,
+    cli_print,
+    cli_registry,
+    cli_report,
+    cli_users,
+    paths,
+)
+from desktop.cli_user import add_user_argument
+from desktop.logging_setup import install_excepthooks, setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +36,9 @@ LIVE_OVERLAY_MAX = 24
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="main.py", description="明厨亮灶监管工作台")
     p.add_argument("-v", "--verbose", action="store_true", help="log INFO to stderr too")
+    p.add_argument("--self-test", action="store_true", help="自检（无界面）/ GUI-less self-test, like `self-test`")
+    # No subcommand starts the console (the desktop entry, the Start menu): the gui options' defaults.
+    p.set_defaults(screenshot=None, screenshot_timeout=20.0, quit_after_screenshot=False)
     gui = argparse.ArgumentParser(add_help=False)
     gui.add_argument("--screenshot", type=Path, help="save a PNG of the window once every tile shows video")
     gui.add_argument("--screenshot-timeout", type=float, default=20.0)
@@ -31,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", parents=[gui], help="demo RTSP server + demo station + console")
     d.add_argument("--port", type=int, default=8554)
     d.add_argument("--no-overlay", action="store_true", help="serve pre-encoded loops (no burnt-in clock)")
+    d.add_argument("--role", choices=("值班员", "检查员", "科室负责人", "管理员"), default="科室负责人",
+                   help="演示账号的角色 / the demo account's role")
     s = sub.add_parser("demo-server", help="serve N synthetic kitchen cameras over RTSP on 127.0.0.1")
     s.add_argument("--streams", type=int, default=16)
     s.add_argument("--port", type=int, default=8554)
@@ -54,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     iv = im.add_subparsers(dest="what", required=True).add_parser(
         "venues", help="单位与摄像头（一户一档、浦东统计表、鄂州养老机构统计表）from .xlsx or .csv")
     iv.add_argument("file", type=Path)
+    add_user_argument(iv)
     iv.add_argument("--dry-run", action="store_true", help="试运行：检查并列出变更，不写入 / check only")
     iv.add_argument("--street", help="没有街镇的行记为此街镇 / street for rows without one")
     iv.add_argument("--venue-type", help="没有单位类型的行记为此类型 / venue type for rows without one")
@@ -61,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="导出表格 / export the database to a spreadsheet")
     ev = ex.add_subparsers(dest="what", required=True).add_parser("venues", help="一户一档模板 .xlsx or .csv")
     ev.add_argument("file", type=Path)
+    add_user_argument(ev)
+    st = sub.add_parser("self-test", help="自检：版本、设备、模型、数据库、libvlc、磁盘 / GUI-less self-test")
+    st.add_argument("--json", action="store_true")
+    st.add_argument("--device", default="AUTO", help="OpenVINO device to test (AUTO, CPU, GPU, NPU)")
+    st.add_argument("--min-free-mb", type=int, default=None, help="fail below this free disk (default 1024)")
     cli_registry.add_parsers(sub)
     cli_models.add_parsers(sub, bsub)
     cli_detect.add_parser(sub)
@@ -68,13 +93,20 @@ def _parser() -> argparse.ArgumentParser:
     cli_cases.add_parsers(sub)
     cli_print.add_parser(sub)
     cli_report.add_parsers(sub)
+    cli_audit.add_parsers(sub)
+    cli_users.add_parsers(sub)
+    cli_backup.add_parsers(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = args.command or "gui"
+    command = "self-test" if args.self_test else args.command or "gui"
     setup_logging(paths.log_dir(), stderr_level=logging.INFO if args.verbose else logging.WARNING)
+    install_excepthooks()
+    _seed_bundled_models()
+    if command == "self-test":
+        return _self_test(args)
     if command == "probe":
         return _probe(args)
     if command == "demo-server":
@@ -89,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         return cli_cases.run(args)
     if command == "print-case":
         return cli_print.run(args)
+    if command in cli_audit.COMMANDS:
+        return cli_audit.run(args)
+    if command in cli_users.COMMANDS:
+        return cli_users.run(args)
+    if command in cli_backup.COMMANDS:
+        return cli_backup.run(args)
     if command == "report":
         return cli_report.run(args)
     if command == "models" or (command == "bench" and args.bench == "detect"):
@@ -118,24 +156,54 @@ def main(argv: list[str] | None = None) -> int:
     return run_gui(options)
 
 
+def _seed_bundled_models() -> None:
+    """An installed build carries the default models: copy them into the user's model dir."""
+    from desktop.bundle import bundled_model_dir, seed_models
+
+    source = bundled_model_dir()
+    if source is not None:
+        try:
+            seed_models(cli_models.model_dir(), source)
+        except OSError as exc:
+            log.warning("bundled models not copied: %s", exc)
+
+
+def _self_test(args) -> int:
+    from desktop import selftest
+
+    return selftest.main(paths.data_dir(), cli_models.model_dir(), device=getattr(args, "device", "AUTO"),
+                         as_json=getattr(args, "json", False),
+                         min_free_mb=getattr(args, "min_free_mb", None) or selftest.MIN_FREE_MB,
+                         log_dir=paths.log_dir())
+
+
 def _migrated_engine():
     from desktop.core.db import database_url, make_engine, migrate
 
     engine = make_engine(database_url(paths.data_dir()))
     migrate(engine)
+    from desktop.core.credentials import encrypt_plain_rows
+
+    encrypt_plain_rows(engine)  # passwords of databases from before the encryption (issue 7)
     return engine
 
 
 def _import_venues(args) -> int:
     """Exit 0: committed (or a clean dry run); 1: rejected (row errors, database failure);
-    2: unreadable file or no usable columns."""
+    2: unreadable file or no usable columns, or an unknown --user; 3: the user may not."""
+    from desktop.cli_user import UnknownUserError, actor_of, refused, unknown_user
+    from desktop.core.access import PermissionDenied
     from desktop.core.db import DatabaseError
     from desktop.core.venue_io import ImportDefaults, SpreadsheetError, import_venues
 
     try:
         engine = _migrated_engine()
-        report = import_venues(engine, args.file, dry_run=args.dry_run,
+        report = import_venues(engine, args.file, actor=actor_of(engine, args.user), dry_run=args.dry_run,
                                defaults=ImportDefaults(street=args.street, venue_type=args.venue_type))
+    except UnknownUserError as exc:
+        return unknown_user(exc)
+    except PermissionDenied as exc:
+        return refused(exc)
     except SpreadsheetError as exc:
         print(f"导入失败 / import failed: {exc}", file=sys.stderr)
         return 2
@@ -159,12 +227,18 @@ def _import_venues(args) -> int:
 
 
 def _export_venues(args) -> int:
+    from desktop.cli_user import UnknownUserError, actor_of, refused, unknown_user
+    from desktop.core.access import PermissionDenied
     from desktop.core.db import DatabaseError
     from desktop.core.venue_io import SpreadsheetError, export_venues
 
     try:
         engine = _migrated_engine()
-        summary = export_venues(engine, args.file)
+        summary = export_venues(engine, args.file, actor=actor_of(engine, args.user))
+    except UnknownUserError as exc:
+        return unknown_user(exc)
+    except PermissionDenied as exc:  # before OSError: PermissionDenied is a PermissionError
+        return refused(exc)
     except SpreadsheetError as exc:
         print(f"导出失败 / export failed: {exc}", file=sys.stderr)
         return 2
@@ -218,12 +292,20 @@ def _demo_server(args) -> int:
 
 
 def _demo(args, options) -> int:
+    from desktop.core.access import Role
+    from desktop.core.accounts import actor_for
     from desktop.core.db import database_url, init_schema, make_engine
     from desktop.demo.catalogue import demo_cameras
-    from desktop.demo.seed import seed_demo
+    from desktop.demo.seed import seed_demo, seed_demo_user
     from desktop.demo.server import DemoServer, DemoServerError
     from desktop.ui.app import run_gui
 
+    # The demo's station lives in a directory of its own, never in the real one (unless
+    # MINGCHU_DATA_DIR names one explicitly, as the tests do).
+    if not os.environ.get("MINGCHU_DATA_DIR"):
+        paths.use_data_dir(paths.demo_data_dir())
+        if os.environ.pop("DATABASE_URL", None):
+            log.warning("demo: DATABASE_URL ignored, the demo station uses its own SQLite database")
     count = len(demo_cameras())
     server = DemoServer(streams=count, port=args.port, overlay=not args.no_overlay,
                         cache_dir=paths.demo_cache_dir())
@@ -236,8 +318,9 @@ def _demo(args, options) -> int:
         engine = make_engine(database_url(paths.data_dir()))
         init_schema(engine)
         seed_demo(engine, server.host, server.port)
+        actor = actor_for(engine, seed_demo_user(engine, Role(args.role)))
         engine.dispose()
         print(f"演示工作台：{count} 路摄像头，数据库 {paths.data_dir() / 'console.db'}", flush=True)
-        return run_gui(options)
+        return run_gui(options, demo_actor=actor)
     finally:
         server.stop()

@@ -41,6 +41,7 @@ def add_parsers(sub, bench_sub) -> None:
     im.add_argument("path", type=Path, help="model file (.onnx, .xml with its .bin, .tflite, .pb)")
     im.add_argument("--manifest", type=Path, required=True, help="its manifest (.toml)")
     im.add_argument("--device", default="AUTO")
+    im.add_argument("--user", required=True, metavar="NAME", help="操作账号（管理员）/ the administrator importing")
     bd = bench_sub.add_parser("detect", help="model latency/throughput next to OpenVINO's benchmark_app")
     bd.add_argument("--seconds", type=float, default=5.0, help="per measurement")
     bd.add_argument("--device", default="AUTO")
@@ -129,8 +130,46 @@ def _verify(args) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def _models_actor(name: str):
+    """(engine, actor) for --user; raises UnknownUserError / PermissionDenied (MANAGE_MODELS).
+    detectors/ knows nothing of accounts: the check is here, on the desktop side."""
+    from desktop.cli_user import actor_of
+    from desktop.core.access import Action, PermissionDenied, require
+    from desktop.core.db import database_url, make_engine, migrate
+    from desktop.core.guard import record_refusal
+
+    engine = make_engine(database_url(paths.data_dir()))
+    migrate(engine)
+    actor = actor_of(engine, name)
+    try:
+        require(actor, Action.MANAGE_MODELS)
+    except PermissionDenied as exc:
+        record_refusal(engine, actor, exc, "models import")
+        engine.dispose()
+        raise
+    return engine, actor
+
+
 def _import(args) -> int:
-    """The settings page's import, from the command line: one code path (store.import_plugin)."""
+    """The settings page's import, from the command line: one code path (store.import_plugin).
+    Exit 2 also for an unknown --user, 3 when the account may not manage models."""
+    from desktop.cli_user import UnknownUserError, refused, unknown_user
+    from desktop.core.access import PermissionDenied
+
+    try:
+        engine, actor = _models_actor(args.user)
+    except UnknownUserError as exc:
+        return unknown_user(exc)
+    except PermissionDenied as exc:
+        return refused(exc)
+    try:
+        return _import_as(args, engine, actor)
+    finally:
+        engine.dispose()
+
+
+def _import_as(args, engine, actor) -> int:
+    from desktop.core.audit import AuditAction, record_now
     from detectors.manifest import ManifestError
     from detectors.store import PluginCheckError, StoreError, import_plugin, read_plugin_manifest
 
@@ -150,6 +189,9 @@ def _import(args) -> int:
     except (ManifestError, StoreError) as exc:
         print(f"导入失败 / import failed: {exc}", file=sys.stderr)
         return 1
+    record_now(engine, actor, AuditAction.MODEL_CHANGE, manifest.id,
+               {"op": "import", "name": manifest.name, "family": manifest.family, "device": result.device,
+                "files": [Path(p).name for p in written]})
     print(f"已导入 / imported ({result.device}, {result.latency_ms:.1f} ms): {', '.join(str(p) for p in written)}")
     return 0
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from desktop import paths
+from desktop.cli_user import add_user_argument
 
 
 def add_parsers(sub) -> None:
@@ -17,6 +18,7 @@ def add_parsers(sub) -> None:
     sp = st.add_subparsers(dest="what", required=True).add_parser(
         "progress", help="各街镇建设进度、视频安装与对接数量 / progress per 街镇")
     sp.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    add_user_argument(sp, required=False)
     sub.add_parser("verify-evidence", help="重新计算每个证据文件的 SHA-256，列出缺失或被改动的 / re-hash all evidence")
 
 
@@ -37,7 +39,7 @@ def run(args) -> int:
         migrate(engine)
         if args.command == "verify-evidence":
             return _verify_evidence(engine)
-        return _progress(engine, args.json)
+        return _progress(engine, args.json, getattr(args, "user", None))
     except DatabaseError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -45,11 +47,20 @@ def run(args) -> int:
         engine.dispose()
 
 
-def _progress(engine, as_json: bool) -> int:
+def _progress(engine, as_json: bool, user: str | None = None) -> int:
+    """Without --user the machine's operator sees every street; with it, that account's streets
+    (and a refusal, exit 3, for a role without 查看统计)."""
+    from desktop.cli_user import UnknownUserError, actor_of, refused, unknown_user
+    from desktop.core.access import PermissionDenied
     from desktop.core.progress_stats import progress_by_street
     from desktop.core.vocabulary import BUILD_PROGRESS
 
-    report = progress_by_street(engine)
+    try:
+        report = progress_by_street(engine, actor=actor_of(engine, user, optional=True))
+    except UnknownUserError as exc:
+        return unknown_user(exc)
+    except PermissionDenied as exc:
+        return refused(exc)
     rows = [*report.streets, report.total]
     if as_json:
         print(json.dumps([{"街镇": r.street, "单位": r.venues, "建设进度": r.by_progress,

@@ -3,9 +3,10 @@
 (Qt offscreen for the PDF).
 
 The data is read once; both files are rendered before either is written, and each is written
-atomically (the previous file, or none, survives a failure). Exit codes: 0 written; 1 the
-database cannot be read; 2 bad arguments (month, no output, unsupported extension), no Chinese
-font for the PDF, or a file cannot be written."""
+atomically (the previous file, or none, survives a failure). `--user` names the account
+(EXPORT_REPORTS); the export goes to the audit trail. Exit codes: 0 written; 1 the database
+cannot be read; 2 bad arguments (month, no output, unsupported extension, unknown --user), no
+Chinese font for the PDF, or a file cannot be written; 3 the account may not export reports."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 from desktop import paths
+from desktop.cli_user import add_user_argument
 
 
 def add_parsers(sub) -> None:
@@ -23,6 +25,7 @@ def add_parsers(sub) -> None:
     m.add_argument("--month", required=True, metavar="YYYY-MM", help="月份，如 2026-11 / the month")
     m.add_argument("--xlsx", type=Path, metavar="F", help="Excel 文件（.xlsx）")
     m.add_argument("--pdf", type=Path, metavar="F", help="PDF 文件（.pdf）")
+    add_user_argument(m)
 
 
 def _check_outputs(args) -> str | None:
@@ -48,6 +51,8 @@ def run(args) -> int:
         print(f"参数错误 / bad argument: {problem}", file=sys.stderr)
         return 2
 
+    from desktop.cli_user import UnknownUserError, actor_of, refused, unknown_user
+    from desktop.core.access import PermissionDenied
     from desktop.core.db import DatabaseError, current_revision, database_url, head_revision, make_engine, migrate
     from desktop.reports.export import ReportError, export_monthly
 
@@ -58,7 +63,11 @@ def run(args) -> int:
         # the file (SQLite), seconds at district scale for a command that only reads.
         if current_revision(engine) != head_revision():
             migrate(engine)
-        result = export_monthly(engine, month, xlsx=args.xlsx, pdf=args.pdf)
+        result = export_monthly(engine, month, actor=actor_of(engine, args.user), xlsx=args.xlsx, pdf=args.pdf)
+    except UnknownUserError as exc:
+        return unknown_user(exc)
+    except PermissionDenied as exc:
+        return refused(exc)
     except DatabaseError as exc:
         print(f"无法读取数据库 / cannot read the database: {exc}", file=sys.stderr)
         return 1

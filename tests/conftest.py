@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The camera-password key goes to the test's data directory, never the developer's keyring.
+os.environ.setdefault("MINGCHU_KEYRING", "off")
 
 from desktop.demo.server import DemoServer  # noqa: E402
 

@@ -81,7 +81,7 @@ SCOPED_ACTIONS = frozenset({
 })
 
 
-class PermissionDenied(PermissionError):
+class PermissionDenied(PermissionError):  # noqa: N818 - reads as what happened: 无权
     """A refused call; the message is Chinese first and safe to show."""
 
     def __init__(self, actor: Actor, action: Action, detail: str = "") -> None:

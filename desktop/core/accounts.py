@@ -42,7 +42,7 @@ class AccountError(ValueError):
     """A refused account change; the message is safe to show."""
 
 
-class LoginRefused(AccountError):
+class LoginRefused(AccountError):  # noqa: N818 - the contract's name, used by the UI
     """Wrong name or password, a locked or inactive account. The message never says which of
     name or password was wrong."""
 

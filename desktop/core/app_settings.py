@@ -9,7 +9,12 @@ import logging
 import re
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from desktop import paths
+from desktop.core.access import Action, Actor, PermissionDenied, require
+from desktop.core.audit import AuditAction, record_now
+from desktop.core.guard import record_refusal
 from desktop.core.settings_file import load_json, save_json
 
 log = logging.getLogger(__name__)
@@ -43,12 +48,62 @@ def analysis_device(path: Path | None = None) -> str:
     return device
 
 
-def set_analysis_device(device: str, path: Path | None = None) -> None:
-    """Store the device (ValueError for a name OpenVINO would not know); other settings are kept."""
+def set_analysis_device(device: str, path: Path | None = None, *, actor: Actor, engine: Engine | None = None) -> None:
+    """Store the device (ValueError for a name OpenVINO would not know); other settings are kept.
+    MANAGE_SETTINGS; the change (or a refusal) goes to the audit trail when `engine` is given
+    (the file lives outside the database, so the entry has a transaction of its own)."""
+    try:
+        require(actor, Action.MANAGE_SETTINGS)
+    except PermissionDenied as exc:
+        if engine is not None:
+            record_refusal(engine, actor, exc, "set_analysis_device")
+        raise
     if not valid_device(device):
         raise ValueError(f"unknown OpenVINO device {device!r}")
     path = path or settings_path()
     data = load_json(path)
     section = data.get("analysis")
+    before = section.get("device") if isinstance(section, dict) else None
     data["analysis"] = {**(section if isinstance(section, dict) else {}), "device": device}
     save_json(path, data)
+    if engine is not None:
+        record_now(engine, actor, AuditAction.SETTINGS_CHANGE, "analysis.device", {"from": before, "to": device})
+
+
+DEFAULT_IDLE_LOCK_MINUTES = 10
+
+
+def idle_lock_minutes(path: Path | None = None) -> float:
+    """Minutes without mouse or keyboard input after which the console locks itself; 0 = never.
+    Stored as {"security": {"idle_lock_minutes": N}}."""
+    section = load_json(path or settings_path()).get("security", {})
+    value = section.get("idle_lock_minutes") if isinstance(section, dict) else None
+    if value is None:
+        return DEFAULT_IDLE_LOCK_MINUTES
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        log.warning("ignoring idle_lock_minutes %r in the settings file; using %s", value, DEFAULT_IDLE_LOCK_MINUTES)
+        return DEFAULT_IDLE_LOCK_MINUTES
+    return value
+
+
+def set_idle_lock_minutes(minutes: float, path: Path | None = None, *, actor: Actor,
+                          engine: Engine | None = None) -> None:
+    """MANAGE_SETTINGS; audited (and a refusal too) when `engine` is given, as the device.
+    ValueError for a negative or non-numeric value."""
+    try:
+        require(actor, Action.MANAGE_SETTINGS)
+    except PermissionDenied as exc:
+        if engine is not None:
+            record_refusal(engine, actor, exc, "set_idle_lock_minutes")
+        raise
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes < 0:
+        raise ValueError(f"锁屏时间应为不小于 0 的分钟数 / idle lock minutes must be >= 0, not {minutes!r}")
+    path = path or settings_path()
+    data = load_json(path)
+    section = data.get("security")
+    before = section.get("idle_lock_minutes") if isinstance(section, dict) else None
+    data["security"] = {**(section if isinstance(section, dict) else {}), "idle_lock_minutes": minutes}
+    save_json(path, data)
+    if engine is not None:
+        record_now(engine, actor, AuditAction.SETTINGS_CHANGE, "security.idle_lock_minutes",
+                   {"from": before, "to": minutes})

@@ -26,6 +26,9 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from desktop.core import audit
+from desktop.core.access import Action, Actor, require
+from desktop.core.audit import AuditAction
 from desktop.core.case_package_format import (
     FORMAT,
     MANIFEST,
@@ -41,10 +44,11 @@ from desktop.core.case_package_format import (
     parse_date,
     verify_package,
 )
-from desktop.core.case_queries import get_case
+from desktop.core.case_queries import case_street, get_case
 from desktop.core.case_settings import allocate_number, lock_settings, station_id_of
 from desktop.core.evidence import EvidenceError, copy_out, write_stream
 from desktop.core.evidence_store import EvidenceStore
+from desktop.core.guard import audits_refusals
 from desktop.core.models import Camera, Case, CaseEvent, CaseEvidence, EvidenceFile, Venue
 
 log = logging.getLogger(__name__)
@@ -117,8 +121,9 @@ def _evidence_entries(s: Session, case_id: int) -> list[dict]:
     return out
 
 
-def _manifest(engine: Engine, case_id: int, who: str, now: datetime) -> tuple[dict, list[dict]]:
-    rec = get_case(engine, case_id)
+def _manifest(engine: Engine, case_id: int, actor: Actor, now: datetime) -> tuple[dict, list[dict]]:
+    rec = get_case(engine, case_id, actor=actor)
+    who = actor.name
     with Session(engine) as s:
         station = station_id_of(s)
         evidence = _evidence_entries(s, case_id)
@@ -141,13 +146,17 @@ def _manifest(engine: Engine, case_id: int, who: str, now: datetime) -> tuple[di
     return manifest, evidence
 
 
+@audits_refusals
 def export_case(engine: Engine, store: EvidenceStore, case_id: int, out: Path, pdf_bytes: bytes | None = None, *,
-                render_pdf: Callable[[int], bytes] | None = None, who: str = "",
+                actor: Actor, render_pdf: Callable[[int], bytes] | None = None,
                 now: datetime | None = None) -> ExportResult:
     """Write the case's package to `out` (replaced atomically). The printed sheet: `pdf_bytes`,
-    or `render_pdf(case_id)` when given (the print-case hook), or none."""
+    or `render_pdf(case_id)` when given (the print-case hook), or none. EXPORT_CASE on the
+    case's street; the export is written to the audit trail."""
+    require(actor, Action.EXPORT_CASE)
+    require(actor, Action.EXPORT_CASE, street_id=case_street(engine, case_id), scoped=True)
     now = now or datetime.now(UTC)
-    manifest, evidence = _manifest(engine, case_id, who, now)
+    manifest, evidence = _manifest(engine, case_id, actor, now)
     if pdf_bytes is None and render_pdf is not None:
         pdf_bytes = render_pdf(case_id)
     out = Path(out)
@@ -184,6 +193,9 @@ def export_case(engine: Engine, store: EvidenceStore, case_id: int, out: Path, p
         tmp.unlink(missing_ok=True)
         raise
     log.info("case %s exported to %s (%d evidence files, pdf %s)", case_id, out, len(evidence), bool(pdf_bytes))
+    audit.record_now(engine, actor, AuditAction.EXPORT, manifest["case"]["number"],
+                     {"what": "case_package", "case_id": case_id, "file": out.name,
+                      "evidence_files": len(evidence), "with_pdf": bool(pdf_bytes)})
     return ExportResult(out, case_id, manifest["case"]["number"], len(evidence), out.stat().st_size, bool(pdf_bytes))
 
 
@@ -289,26 +301,41 @@ def _add_events(s: Session, case_id: int, events: list[dict], have: set[str]) ->
     return added
 
 
-def import_case(engine: Engine, store: EvidenceStore, path: Path, *, now: datetime | None = None) -> ImportResult:
+def _require_import(s: Session, actor: Actor, venue_id: int) -> None:
+    street_id = s.exec(select(Venue.street_id).where(Venue.id == venue_id)).first()
+    require(actor, Action.IMPORT_CASE, street_id=street_id, scoped=True)
+
+
+@audits_refusals
+def import_case(engine: Engine, store: EvidenceStore, path: Path, *, actor: Actor,
+                now: datetime | None = None) -> ImportResult:
     """Verify, then import or update the package's case in one transaction (see the module's
-    docstring). Raises CasePackageError / PackageTamperedError with the reason; nothing is
-    written to the database then."""
+    docstring). IMPORT_CASE on the venue's street. Raises CasePackageError /
+    PackageTamperedError with the reason; nothing is written to the database then."""
+    require(actor, Action.IMPORT_CASE)
     now = now or datetime.now(UTC)
     pkg = verify_package(Path(path))
     m, c = pkg.manifest, pkg.manifest["case"]
     with Session(engine) as s:
         venue_id, venue_name = _find_venue(s, m["venue"])
+        _require_import(s, actor, venue_id)
     files = _copy_evidence_in(store, pkg)
     with Session(engine) as s:
         lock_settings(s)  # one import at a time, and SQLite's write lock before reading
         venue_id, venue_name = _find_venue(s, m["venue"])
         existing = s.exec(select(Case).where(Case.uuid == c["uuid"])).first()
+        if existing is not None:
+            _require_import(s, actor, existing.venue_id)
         package_events = {e["uuid"] for e in m["events"]}
         if existing is not None:
             result = _merge(s, existing, pkg, files, package_events, now)
         else:
             result = _insert(s, pkg, files, venue_id, venue_name, now)
         if result.status != UNCHANGED:
+            audit.record(s, actor, AuditAction.IMPORT, result.number,
+                         {"what": "case_package", "file": Path(path).name, "status": result.status,
+                          "case_id": result.case_id, "origin_number": result.origin_number,
+                          "evidence_added": result.evidence_added, "events_added": result.events_added})
             s.commit()
     log.info("case package %s: %s case %s (%s)", Path(path).name, result.status, result.case_id, result.number)
     return result

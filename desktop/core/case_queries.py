@@ -12,6 +12,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from desktop.core.access import Action, Actor, require
 from desktop.core.case_rules import (
     CARDS,
     OPEN_STATES,
@@ -24,6 +25,7 @@ from desktop.core.case_rules import (
     overdue_card,
 )
 from desktop.core.case_settings import red_card_days_of
+from desktop.core.guard import audits_refusals, limited, street_filter
 from desktop.core.models import (
     Alert,
     Camera,
@@ -162,7 +164,9 @@ def _moment(value: date | datetime) -> datetime:
     return datetime.combine(value, time()).astimezone()
 
 
-def _apply(stmt, f: CaseFilter, today: date, red_days: int):
+def _apply(stmt, f: CaseFilter, today: date, red_days: int, actor: Actor):
+    if limited(actor):
+        stmt = stmt.where(street_filter(actor, Venue.street_id))
     if f.state:
         stmt = stmt.where(Case.state == f.state)
     if f.states is not None:
@@ -198,9 +202,9 @@ def _joined(stmt):
     return stmt.join(Venue, Venue.id == Case.venue_id).outerjoin(Street, Street.id == Venue.street_id)
 
 
-def _counted(stmt, f: CaseFilter):
+def _counted(stmt, f: CaseFilter, actor: Actor):
     """Counts join the venue only when a filter needs it (SQLite counts 100k rows 2× faster)."""
-    return _joined(stmt) if f.street or f.text else stmt.select_from(Case)
+    return _joined(stmt) if f.street or f.text or limited(actor) else stmt.select_from(Case)
 
 
 def _evidence_count():
@@ -208,79 +212,106 @@ def _evidence_count():
             .correlate(Case).scalar_subquery())
 
 
-def list_cases(engine: Engine, filters: CaseFilter | None = None, *, limit: int = 200, offset: int = 0,
+@audits_refusals
+def list_cases(engine: Engine, filters: CaseFilter | None = None, *, actor: Actor, limit: int = 200, offset: int = 0,
                today: date | None = None) -> list[CaseSummary]:
-    """Newest first (立案 time). `today` (local) decides the cards; tests pass a fixed day."""
+    """Newest first (立案 time), within the actor's streets. `today` (local) decides the cards;
+    tests pass a fixed day."""
+    require(actor, Action.VIEW_CASES)
     f, today = filters or CaseFilter(), today or local_today()
     with Session(engine) as s:
         red_days = red_card_days_of(s)
         stmt = _joined(select(Case.id, Case.number, Case.venue_id, Venue.name, Street.name, Case.category, Case.tier,
                               Case.handler, Case.deadline, Case.state, Case.created_by, Case.created_at,
                               Case.updated_at, Case.closed_at, _evidence_count()))
-        stmt = _apply(stmt, f, today, red_days).order_by(Case.created_at.desc(), Case.id.desc())
+        stmt = _apply(stmt, f, today, red_days, actor).order_by(Case.created_at.desc(), Case.id.desc())
         rows = s.exec(stmt.limit(limit).offset(offset)).all()
     return [CaseSummary(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
                         overdue_card(r[9], r[8], today, red_days), days_overdue(r[8], today) if r[9] in OPEN_STATES
                         else 0, r[14]) for r in rows]
 
 
-def count_cases(engine: Engine, filters: CaseFilter | None = None, *, today: date | None = None) -> int:
+@audits_refusals
+def count_cases(engine: Engine, filters: CaseFilter | None = None, *, actor: Actor,
+                today: date | None = None) -> int:
+    require(actor, Action.VIEW_CASES)
     f, today = filters or CaseFilter(), today or local_today()
     with Session(engine) as s:
-        stmt = _apply(_counted(select(func.count(Case.id)), f), f, today, red_card_days_of(s))
+        stmt = _apply(_counted(select(func.count(Case.id)), f, actor), f, today, red_card_days_of(s), actor)
         return s.exec(stmt).one()
 
 
-def count_by_state(engine: Engine, filters: CaseFilter | None = None, *,
+@audits_refusals
+def count_by_state(engine: Engine, filters: CaseFilter | None = None, *, actor: Actor,
                    today: date | None = None) -> dict[str, int]:
     """{state: n} for every state (zero when none), ignoring the filters' state."""
+    require(actor, Action.VIEW_CASES)
     f, today = filters or CaseFilter(), today or local_today()
     f = replace(f, state=None, states=None)
     counts = dict.fromkeys(STATES, 0)
     with Session(engine) as s:
-        stmt = _apply(_counted(select(Case.state, func.count(Case.id)), f), f, today, red_card_days_of(s))
+        stmt = _apply(_counted(select(Case.state, func.count(Case.id)), f, actor), f, today, red_card_days_of(s),
+                      actor)
         for state, n in s.exec(stmt.group_by(Case.state)).all():
             counts[state] = n
     return counts
 
 
-def count_by_card(engine: Engine, filters: CaseFilter | None = None, *, today: date | None = None) -> dict[str, int]:
+def count_by_card(engine: Engine, filters: CaseFilter | None = None, *, actor: Actor,
+                  today: date | None = None) -> dict[str, int]:
     """{黄牌: n, 红牌: n} among the filtered cases."""
     f, today = filters or CaseFilter(), today or local_today()
-    return {card: count_cases(engine, replace(f, card=card), today=today) for card in CARDS}
+    return {card: count_cases(engine, replace(f, card=card), actor=actor, today=today) for card in CARDS}
 
 
-def cases_of_venue(engine: Engine, venue_id: int, *, limit: int = 200, today: date | None = None) -> list[CaseSummary]:
-    return list_cases(engine, CaseFilter(venue_id=venue_id), limit=limit, today=today)
+def cases_of_venue(engine: Engine, venue_id: int, *, actor: Actor, limit: int = 200,
+                   today: date | None = None) -> list[CaseSummary]:
+    return list_cases(engine, CaseFilter(venue_id=venue_id), actor=actor, limit=limit, today=today)
 
 
-def cases_of_alert(engine: Engine, alert_id: int, *, today: date | None = None) -> list[CaseSummary]:
+def cases_of_alert(engine: Engine, alert_id: int, *, actor: Actor, today: date | None = None) -> list[CaseSummary]:
     """The cases an alert was filed into (the alert page shows 已立案 …)."""
     with Session(engine) as s:
         ids = tuple(s.exec(select(CaseAlert.case_id).where(CaseAlert.alert_id == alert_id)).all())
-    return list_cases(engine, CaseFilter(case_ids=ids), today=today) if ids else []
+    return list_cases(engine, CaseFilter(case_ids=ids), actor=actor, today=today) if ids else []
 
 
-def find_case(engine: Engine, id_or_number: str | int) -> int:
-    """A case id from its id or its number (the command line takes either)."""
+@audits_refusals
+def find_case(engine: Engine, id_or_number: str | int, *, actor: Actor) -> int:
+    """A case id from its id or its number (the command line takes either); a case outside the
+    actor's streets is refused (PermissionDenied), not reported missing."""
+    require(actor, Action.VIEW_CASES)
     with Session(engine) as s:
         text = str(id_or_number).strip()
-        found = s.exec(select(Case.id).where(Case.number == text)).first()
+        found = s.exec(select(Case.id, Venue.street_id).join(Venue, Venue.id == Case.venue_id)
+                       .where(Case.number == text)).first()
         if found is None and text.isdigit():
-            found = s.exec(select(Case.id).where(Case.id == int(text))).first()
+            found = s.exec(select(Case.id, Venue.street_id).join(Venue, Venue.id == Case.venue_id)
+                           .where(Case.id == int(text))).first()
     if found is None:
         raise CaseNotFoundError(f"案件「{text}」不存在 / case not found")
+    require(actor, Action.VIEW_CASES, street_id=found[1], scoped=True)
+    return found[0]
+
+
+def case_street(engine: Engine, case_id: int) -> int | None:
+    """The street id of a case's venue (for scoped checks by callers that hold only the id)."""
+    with Session(engine) as s:
+        found = s.exec(select(Venue.street_id).join(Case, Case.venue_id == Venue.id).where(Case.id == case_id)).first()
     return found
 
 
-def get_case(engine: Engine, case_id: int, *, today: date | None = None) -> CaseRecord:
+@audits_refusals
+def get_case(engine: Engine, case_id: int, *, actor: Actor, today: date | None = None) -> CaseRecord:
+    require(actor, Action.VIEW_CASES)
     today = today or local_today()
     with Session(engine) as s:
-        row = s.exec(_joined(select(Case, Venue.name, Venue.license_no, Venue.address, Street.name))
+        row = s.exec(_joined(select(Case, Venue.name, Venue.license_no, Venue.address, Street.name, Venue.street_id))
                      .where(Case.id == case_id)).first()
         if row is None:
             raise CaseNotFoundError(f"案件 {case_id} 不存在 / case not found")
-        case, venue_name, license_no, address, street = row
+        case, venue_name, license_no, address, street, street_id = row
+        require(actor, Action.VIEW_CASES, street_id=street_id, scoped=True)
         red_days = red_card_days_of(s)
         events = s.exec(select(CaseEvent.id, CaseEvent.uuid, CaseEvent.action, CaseEvent.from_state,
                                CaseEvent.to_state, CaseEvent.who, CaseEvent.at, CaseEvent.comment)

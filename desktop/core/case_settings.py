@@ -17,6 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from desktop.core import audit
+from desktop.core.access import Action, Actor, require
+from desktop.core.audit import AuditAction
 from desktop.core.case_rules import (
     DEFAULT_NUMBER_PATTERN,
     DEFAULT_RED_CARD_DAYS,
@@ -25,6 +28,7 @@ from desktop.core.case_rules import (
     format_case_number,
     validate_number_pattern,
 )
+from desktop.core.guard import audits_refusals
 from desktop.core.models import Case, CaseNumberSeq, CaseSetting, LegalBasis
 
 log = logging.getLogger(__name__)
@@ -48,11 +52,16 @@ def read_setting(s: Session, key: str, default: str = "") -> str:
     return default if value is None else value
 
 
-def _write_setting(engine: Engine, key: str, value: str) -> None:
+def _write_setting(engine: Engine, key: str, value: str, actor: Actor | None = None) -> None:
+    """Write one setting; with an actor, audited in the same transaction (the station id the
+    console makes for itself has none)."""
     with Session(engine) as s:
         row = s.get(CaseSetting, key) or CaseSetting(key=key)
+        before = row.value
         row.value = value
         s.add(row)
+        if actor is not None:
+            audit.record(s, actor, AuditAction.SETTINGS_CHANGE, key, {"from": before, "to": value})
         s.commit()
 
 
@@ -61,10 +70,12 @@ def number_pattern(engine: Engine) -> str:
         return read_setting(s, NUMBER_PATTERN, DEFAULT_NUMBER_PATTERN)
 
 
-def set_number_pattern(engine: Engine, pattern: str) -> str:
+@audits_refusals
+def set_number_pattern(engine: Engine, pattern: str, *, actor: Actor) -> str:
     """Used for the numbers given out from now on (existing numbers stay)."""
+    require(actor, Action.MANAGE_SETTINGS)
     pattern = validate_number_pattern(pattern)
-    _write_setting(engine, NUMBER_PATTERN, pattern)
+    _write_setting(engine, NUMBER_PATTERN, pattern, actor)
     log.info("case number pattern set to %s", pattern)
     return pattern
 
@@ -81,10 +92,12 @@ def red_card_days(engine: Engine) -> int:
         return red_card_days_of(s)
 
 
-def set_red_card_days(engine: Engine, days: int) -> int:
+@audits_refusals
+def set_red_card_days(engine: Engine, days: int, *, actor: Actor) -> int:
+    require(actor, Action.MANAGE_SETTINGS)
     if not isinstance(days, int) or not 0 <= days <= 365:
         raise CaseValidationError({"red_card_days": "红牌天数应为 0–365 的整数"})
-    _write_setting(engine, RED_CARD_DAYS, str(days))
+    _write_setting(engine, RED_CARD_DAYS, str(days), actor)
     return days
 
 
@@ -107,11 +120,13 @@ def station_name(engine: Engine, default: str = "") -> str:
         return read_setting(s, STATION_NAME, default)
 
 
-def set_station_name(engine: Engine, name: str) -> str:
+@audits_refusals
+def set_station_name(engine: Engine, name: str, *, actor: Actor) -> str:
+    require(actor, Action.MANAGE_SETTINGS)
     name = (name or "").strip()
     if not name:
         raise CaseValidationError({"station_name": "请填写单位名称，如 闵行区市场监督管理局七宝市场监督管理所"})
-    _write_setting(engine, STATION_NAME, name)
+    _write_setting(engine, STATION_NAME, name, actor)
     return name
 
 
@@ -148,9 +163,11 @@ def list_legal_bases(engine: Engine) -> list[LegalBasisRecord]:
     return [LegalBasisRecord(*r) for r in rows]
 
 
-def save_legal_basis(engine: Engine, title: str, text: str = "", *, position: int | None = None,
+@audits_refusals
+def save_legal_basis(engine: Engine, title: str, text: str = "", *, actor: Actor, position: int | None = None,
                      basis_id: int | None = None) -> int:
     """Add (basis_id None, at the end unless a position is given) or edit an entry."""
+    require(actor, Action.MANAGE_SETTINGS)
     title, text = (title or "").strip(), (text or "").strip()
     if not title:
         raise CaseValidationError({"title": "请填写法律依据名称，如《中华人民共和国食品安全法》第一百二十六条"})
@@ -162,9 +179,15 @@ def save_legal_basis(engine: Engine, title: str, text: str = "", *, position: in
             row.position = position
         elif basis_id is None:
             row.position = (s.exec(select(func.max(LegalBasis.position))).one() or 0) + 1
+        before = (row.title, row.text) if basis_id is not None else None
         row.title, row.text = title, text
         s.add(row)
         try:
+            s.flush()
+            audit.record(s, actor, AuditAction.SETTINGS_CHANGE, "legal_basis",
+                         {"id": row.id, "op": "create" if basis_id is None else "update",
+                          "from": before and before[0], "title": title,
+                          "text_changed": bool(before and before[1] != text)})
             s.commit()
         except IntegrityError as exc:
             s.rollback()
@@ -172,11 +195,36 @@ def save_legal_basis(engine: Engine, title: str, text: str = "", *, position: in
         return row.id
 
 
-def delete_legal_basis(engine: Engine, basis_id: int) -> None:
+@audits_refusals
+def delete_legal_basis(engine: Engine, basis_id: int, *, actor: Actor) -> None:
     """Cases keep the text they were filed with: removing an entry changes no case."""
+    require(actor, Action.MANAGE_SETTINGS)
     with Session(engine) as s:
         row = s.get(LegalBasis, basis_id)
         if row is None:
             raise CaseNotFoundError(f"法律依据 {basis_id} 不存在 / legal basis not found")
+        audit.record(s, actor, AuditAction.SETTINGS_CHANGE, "legal_basis",
+                     {"id": basis_id, "op": "delete", "title": row.title})
         s.delete(row)
+        s.commit()
+
+
+@audits_refusals
+def reorder_legal_bases(engine: Engine, ids: list[int] | tuple[int, ...], *, actor: Actor) -> None:
+    """Put the entries in this order (the case dialog offers them so): `ids` must name every
+    entry once, so that a list edited meanwhile on another console is not half-reordered (the
+    caller reloads and asks again). One transaction, one audit entry."""
+    require(actor, Action.MANAGE_SETTINGS)
+    ids = [int(i) for i in ids]
+    with Session(engine) as s:
+        rows = {r.id: r for r in s.exec(select(LegalBasis)).all()}
+        if len(set(ids)) != len(ids) or set(ids) != set(rows):
+            raise CaseValidationError({"order": "法律依据列表已被修改，请刷新后重试"})
+        before = [r.id for r in sorted(rows.values(), key=lambda r: (r.position, r.id))]
+        for position, basis_id in enumerate(ids, start=1):
+            if rows[basis_id].position != position:
+                rows[basis_id].position = position
+                s.add(rows[basis_id])
+        audit.record(s, actor, AuditAction.SETTINGS_CHANGE, "legal_basis",
+                     {"op": "reorder", "from": before, "to": ids})
         s.commit()

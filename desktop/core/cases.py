@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -19,6 +18,9 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from desktop.core import audit
+from desktop.core.access import Action, Actor, require
+from desktop.core.audit import AuditAction
 from desktop.core.case_queries import (
     OVERDUE,
     CaseAlertSummary,
@@ -45,6 +47,7 @@ from desktop.core.case_rules import (
     PENDING,
     PUSHED,
     RED,
+    REVOKED,
     STATES,
     TRANSITIONS,
     YELLOW,
@@ -58,6 +61,7 @@ from desktop.core.case_rules import (
     check_transition,
 )
 from desktop.core.case_settings import allocate_number, station_id_of
+from desktop.core.guard import audits_refusals
 from desktop.core.models import (
     Alert,
     AlertEvidence,
@@ -77,9 +81,9 @@ __all__ = ["CARDS", "CLOSED", "EDITABLE_STATES", "FINAL_STATES", "KEEP", "OPEN_S
            "STATES", "TRANSITIONS", "YELLOW", "CaseAlertSummary", "CaseConfirmationRequiredError", "CaseError",
            "CaseEventRecord", "CaseEvidenceItem", "CaseFilter", "CaseInput", "CaseNotFoundError",
            "CasePermissionError", "CaseRecord", "CaseSummary", "CaseTransitionError", "CaseUpdate",
-           "CaseValidationError", "allowed_transitions", "can_delete_case", "cases_of_alert", "cases_of_venue",
+           "CaseValidationError", "allowed_transitions", "cases_of_alert", "cases_of_venue",
            "count_by_card", "count_by_state", "count_cases", "create_case", "delete_case", "find_case", "get_case",
-           "list_cases", "transition", "update_case"]
+           "list_cases", "transition", "transition_action", "update_case"]
 
 # What an evidence item is called when nobody says otherwise.
 KIND_ROLES = {"frame": "告警原图", "annotated": "标注图", "clip": "视频片段", "snapshot": "现场截图",
@@ -133,23 +137,25 @@ class CaseUpdate:
     comment: str = ""
 
 
-def can_delete_case(user: str) -> bool:
-    """Who may delete a case: the hook the roles issue (7) replaces. Until roles exist nobody
-    may, unless the caller passes its own check to delete_case."""
-    return False
-
-
 def _now(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(UTC)
     return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
 
-def _who(who: str, what: str = "操作人") -> str:
-    who = (who or "").strip()
-    if not who:
-        raise CaseValidationError({"who": f"请填写{what}"})
-    return who
+def _street_of(s: Session, venue_id: int) -> int | None:
+    return s.exec(select(Venue.street_id).where(Venue.id == venue_id)).first()
+
+
+def _require_on_venue(s: Session, actor: Actor, action: Action, venue_id: int) -> None:
+    """Refuse unless the actor may do `action` on this venue's street (read in this session)."""
+    require(actor, action, street_id=_street_of(s, venue_id), scoped=True)
+
+
+def transition_action(to_state: str) -> Action:
+    """Closing (已办结) and revoking (撤销) are approved by the head of section; the steps in
+    between are case work. The UI asks this to decide which buttons to enable."""
+    return Action.APPROVE_CASE if to_state in (CLOSED, REVOKED) else Action.WORK_CASE
 
 
 def _event(s: Session, case_id: int, action: str, from_state: str, to_state: str, who: str, at: datetime,
@@ -242,14 +248,17 @@ def _alert_items(s: Session, case_id: int, alert_ids: list[int]) -> list[tuple[i
     return [(eid, ALERT_ROLES.get(role, role)) for _, role, eid in rows]
 
 
-def create_case(engine: Engine, data: CaseInput, who: str, *, now: datetime | None = None) -> CaseRecord:
+@audits_refusals
+def create_case(engine: Engine, data: CaseInput, *, actor: Actor, now: datetime | None = None) -> CaseRecord:
     """立案: a new case in 待处理 with its number taken from the station's pattern."""
-    who, now = _who(who, "立案人"), _now(now)
+    require(actor, Action.CREATE_CASE)
+    who, now = actor.name, _now(now)
     with Session(engine) as s:
         number = allocate_number(s, now)
         alerts = _alerts(s, data.alert_ids)
         evidence = _evidence(s, data.evidence_ids)
         venue_id = _check_venue(s, data.venue_id, alerts, evidence)
+        _require_on_venue(s, actor, Action.CREATE_CASE, venue_id)
         category = data.category.strip() or (alerts[0][2] if alerts else "")
         if not category:
             raise CaseValidationError({"category": "请选择违规类型"})
@@ -265,19 +274,25 @@ def create_case(engine: Engine, data: CaseInput, who: str, *, now: datetime | No
         items += _alert_items(s, case.id, [a[0] for a in alerts])
         _link_evidence(s, case.id, items)
         _event(s, case.id, "create", "", PENDING, who, now, "立案")
+        audit.record(s, actor, AuditAction.CASE_CREATE, number,
+                     {"case_id": case.id, "venue_id": venue_id, "category": category, "to_state": PENDING,
+                      "alert_ids": [a[0] for a in alerts], "evidence_ids": [e[0] for e in evidence]}, at=now)
         s.commit()
         case_id = case.id
     log.info("case %s filed: %s by %s (%d alerts, %d evidence)", case_id, number, who, len(alerts), len(items))
-    return get_case(engine, case_id)
+    return get_case(engine, case_id, actor=actor)
 
 
-def update_case(engine: Engine, case_id: int, changes: CaseUpdate, who: str, *,
+@audits_refusals
+def update_case(engine: Engine, case_id: int, changes: CaseUpdate, *, actor: Actor,
                 now: datetime | None = None) -> CaseRecord:
     """Edit an open case; recorded as an `edit` event naming what changed. Closed and revoked
     cases cannot change."""
-    who, now = _who(who), _now(now)
+    require(actor, Action.WORK_CASE)
+    who, now = actor.name, _now(now)
     with Session(engine) as s:
         case = _lock_case(s, case_id)
+        _require_on_venue(s, actor, Action.WORK_CASE, case.venue_id)
         if case.state not in EDITABLE_STATES:
             raise CaseError(f"案件已「{case.state}」，不能修改 / a {case.state} case cannot change")
         changed: list[str] = []
@@ -286,6 +301,7 @@ def update_case(engine: Engine, case_id: int, changes: CaseUpdate, who: str, *,
                 raise CaseValidationError({"venue_id": "案件已推送整改，不能更换单位"})
             if s.get(Venue, changes.venue_id) is None:
                 raise CaseValidationError({"venue_id": "单位不存在"})
+            _require_on_venue(s, actor, Action.WORK_CASE, changes.venue_id)
             elsewhere = s.exec(select(EvidenceFile.id).join(CaseEvidence, CaseEvidence.evidence_id == EvidenceFile.id)
                                .where(CaseEvidence.case_id == case_id, EvidenceFile.venue_id.is_not(None),
                                       EvidenceFile.venue_id != changes.venue_id).limit(1)).first()
@@ -313,9 +329,11 @@ def update_case(engine: Engine, case_id: int, changes: CaseUpdate, who: str, *,
             case.updated_at = now
             s.add(case)
             _event(s, case_id, "edit", case.state, case.state, who, now, comment)
+            audit.record(s, actor, AuditAction.CASE_UPDATE, case.number,
+                         {"case_id": case_id, "changed": changed, "comment": comment}, at=now)
             s.commit()
             log.info("case %s edited by %s: %s", case_id, who, comment)
-    return get_case(engine, case_id)
+    return get_case(engine, case_id, actor=actor)
 
 
 def _edit_evidence(s: Session, case: Case, changes: CaseUpdate) -> list[str]:
@@ -358,47 +376,55 @@ def _edit_evidence(s: Session, case: Case, changes: CaseUpdate) -> list[str]:
     return changed
 
 
-def transition(engine: Engine, case_id: int, to_state: str, who: str, comment: str = "", *,
+@audits_refusals
+def transition(engine: Engine, case_id: int, to_state: str, comment: str = "", *, actor: Actor,
                now: datetime | None = None) -> CaseRecord:
     """Move a case along TRANSITIONS (CaseTransitionError names from/to otherwise). 撤销 and
-    复核不通过 need a comment; 推送整改 needs a deadline."""
-    now = _now(now)
+    复核不通过 need a comment; 推送整改 needs a deadline. 已办结 and 撤销 need APPROVE_CASE."""
+    action = transition_action(to_state)
+    require(actor, action)
+    who, now = actor.name, _now(now)
     with Session(engine) as s:
         case = _lock_case(s, case_id)
+        _require_on_venue(s, actor, action, case.venue_id)
         from_state = case.state
-        check_transition(from_state, to_state, who or "", comment or "")
+        check_transition(from_state, to_state, who, comment or "")
         if to_state == PUSHED and case.deadline is None:
             raise CaseTransitionError(from_state, to_state, "推送整改前须填写整改期限")
         case.state, case.updated_at = to_state, now
         case.closed_at = now if to_state in FINAL_STATES else None
         s.add(case)
-        _event(s, case_id, "transition", from_state, to_state, who.strip(), now, (comment or "").strip())
+        _event(s, case_id, "transition", from_state, to_state, who, now, (comment or "").strip())
+        audit.record(s, actor, AuditAction.CASE_TRANSITION, case.number,
+                     {"case_id": case_id, "from_state": from_state, "to_state": to_state,
+                      "comment": (comment or "").strip()}, at=now)
         s.commit()
     log.info("case %s: %s → %s by %s", case_id, from_state, to_state, who)
-    return get_case(engine, case_id)
+    return get_case(engine, case_id, actor=actor)
 
 
-def delete_case(engine: Engine, case_id: int, *, who: str, reason: str,
-                can_delete: Callable[[str], bool] | None = None, confirm: bool = False) -> None:
+@audits_refusals
+def delete_case(engine: Engine, case_id: int, *, actor: Actor, reason: str, confirm: bool = False) -> None:
     """Remove a case with its time line and links (the evidence files stay: they are records of
-    their own). Refused unless `can_delete(who)` (default: can_delete_case, which refuses
-    until roles exist); a case with evidence needs confirm=True (the UI asks first). The
-    deletion is written to the log with who and why."""
-    who = _who(who)
+    their own). Needs DELETE_CASE on the case's street; a case with evidence needs confirm=True
+    (the UI asks first). The deletion is written to the audit trail with who and why."""
+    require(actor, Action.DELETE_CASE)
+    who = actor.name
     if not (reason or "").strip():
         raise CaseValidationError({"reason": "请填写删除理由"})
-    allowed = (can_delete or can_delete_case)(who)
-    if not allowed:
-        raise CasePermissionError(f"「{who}」无权删除案件 / not authorised to delete cases")
     with Session(engine) as s:
         case = _lock_case(s, case_id)
+        _require_on_venue(s, actor, Action.DELETE_CASE, case.venue_id)
         n = s.exec(select(func.count()).select_from(CaseEvidence).where(CaseEvidence.case_id == case_id)).one()
         if n and not confirm:
             raise CaseConfirmationRequiredError(f"案件 {case.number} 有 {n} 项证据，确认删除吗？/ has evidence")
-        number = case.number
+        number, state, venue_id = case.number, case.state, case.venue_id
         for table in (CaseEvent, CaseEvidence, CaseAlert):
             s.exec(delete(table).where(table.case_id == case_id))
         s.exec(delete(Case).where(Case.id == case_id))
+        audit.record(s, actor, AuditAction.CASE_DELETE, number,
+                     {"case_id": case_id, "venue_id": venue_id, "from_state": state, "reason": reason.strip(),
+                      "evidence_unlinked": n})
         s.commit()
     log.warning("case %s (%s) deleted by %s: %s (%d evidence items unlinked)", case_id, number, who,
                 reason.strip(), n)

@@ -108,7 +108,9 @@ class EvidenceStore:
         missing and altered ones. Reads files in chunks: safe for large clips."""
         if rows is None:
             with Session(self.engine) as s:
-                rows = list(s.exec(select(EvidenceFile.id, EvidenceFile.sha256, EvidenceFile.rel_path)).all())
+                # Files removed by the retention policy (desktop.core.disk_guard) are gone on purpose.
+                rows = list(s.exec(select(EvidenceFile.id, EvidenceFile.sha256, EvidenceFile.rel_path)
+                                   .where(EvidenceFile.removed_at.is_(None))).all())
         problems = []
         for eid, sha, rel in rows:
             path = self.path(rel)

@@ -191,6 +191,10 @@ class EvidenceFile(SQLModel, table=True):
     derived_from_id: int | None = Field(default=None, foreign_key="evidencefile.id", index=True)
     annotation_json: str = ""
     source: str = ""
+    # Revision 0008 (desktop.core.disk_guard): the file was deleted by the retention policy; the
+    # row stays (cases and alerts still name it) and the UI says 已按保留策略清理.
+    removed_at: datetime | None = None
+    removed_reason: str = ""
 
 
 class Alert(SQLModel, table=True):
@@ -216,6 +220,10 @@ class Alert(SQLModel, table=True):
     reviewer: str = ""
     review_comment: str = ""
     reviewed_at: datetime | None = None
+    # 签收 (revision 0009, desktop.core.alerts.acknowledge_alert): the first person who took
+    # notice of the alert (a review counts); a later acknowledgement keeps the first.
+    acknowledged_by: str = ""
+    acknowledged_at: datetime | None = None
 
 
 class AlertEvidence(SQLModel, table=True):
@@ -312,3 +320,74 @@ class CaseSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str = ""
+
+
+# --- daily roll-ups of the dashboard (revision 0007, desktop.core.stats_rollup) ---------------
+
+class AlertDay(SQLModel, table=True):
+    """Alerts per local day, category and review state, at four levels: 0 all, 1 per 街镇
+    (street_id; 0 = none), 2 per 单位类型, 3 per both (-1 / '*' where not split). Kept by triggers."""
+
+    __tablename__ = "alert_day"
+    __table_args__ = (
+        # filters by street (or none) and a day range; figures per 单位类型
+        Index("ix_alert_day_level_street_id_day", "level", "street_id", "day", "venue_type", "category",
+              "review_state", "n"),
+        # filters by 单位类型 (or none) and a day range; figures per 街镇
+        Index("ix_alert_day_level_venue_type_day", "level", "venue_type", "day", "street_id", "category",
+              "review_state", "n"),
+        {"sqlite_with_rowid": False},  # the primary key holds the rows: read without look-ups
+    )
+
+    level: int = Field(primary_key=True)
+    street_id: int = Field(primary_key=True)
+    venue_type: str = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    category: str = Field(primary_key=True)
+    review_state: str = Field(primary_key=True)
+    n: int = 0
+
+
+class AlertVenueDay(SQLModel, table=True):
+    """Confirmed (已确认) alerts per venue, local day and category (红黑榜). Kept by triggers."""
+
+    __tablename__ = "alert_venue_day"
+    __table_args__ = (Index("ix_alert_venue_day_day_venue_id", "day", "venue_id", "category", "n"),
+                      {"sqlite_with_rowid": False})
+
+    venue_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    category: str = Field(primary_key=True)
+    n: int = 0
+
+
+class CameraDayOffline(SQLModel, table=True):
+    """Seconds offline per camera and closed local day (days with none have no row)."""
+
+    __tablename__ = "camera_day_offline"
+    __table_args__ = (Index("ix_camera_day_offline_day_camera_id", "day", "camera_id", "seconds"),
+                      {"sqlite_with_rowid": False})
+
+    camera_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    seconds: float = 0.0
+
+
+class CameraDayFilled(SQLModel, table=True):
+    """The local days camera_day_offline holds (filled lazily), with the day's offline seconds
+    of every camera (NULL until computed, again after a late status event or a deleted camera)."""
+
+    __tablename__ = "camera_day_filled"
+
+    day: date = Field(primary_key=True)
+    seconds: float | None = None
+
+
+class CameraDayStale(SQLModel, table=True):
+    """Cameras whose filled days from `day` on must be computed again (a status event written,
+    changed or deleted late); the next statistics query does it."""
+
+    __tablename__ = "camera_day_stale"
+
+    camera_id: int = Field(primary_key=True)
+    day: date

@@ -10,7 +10,9 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from desktop.core.models import Camera, PatrolGroup, PatrolGroupMember
+from desktop.core.access import Action, Actor, require
+from desktop.core.guard import audits_refusals, street_filter
+from desktop.core.models import Camera, PatrolGroup, PatrolGroupMember, Venue
 from desktop.core.registry_validation import ValidationError, fold
 
 log = logging.getLogger(__name__)
@@ -25,20 +27,28 @@ class PatrolGroupRecord:
     layout: str
 
 
-def list_patrol_groups(engine: Engine) -> list[PatrolGroupRecord]:
+def list_patrol_groups(engine: Engine, *, actor: Actor) -> list[PatrolGroupRecord]:
+    """Every group, with only the cameras of the actor's streets (groups are shared by the
+    station; a limited user patrols their part of each)."""
     with Session(engine) as s:
         groups = s.exec(select(PatrolGroup).order_by(PatrolGroup.name)).all()
         members: dict[int, list[int]] = {}
         for gid, cid in s.exec(select(PatrolGroupMember.group_id, PatrolGroupMember.camera_id)
+                               .join(Camera, Camera.id == PatrolGroupMember.camera_id)
+                               .join(Venue, Venue.id == Camera.venue_id)
+                               .where(street_filter(actor, Venue.street_id))
                                .order_by(PatrolGroupMember.group_id, PatrolGroupMember.position)).all():
             members.setdefault(gid, []).append(cid)
         return [PatrolGroupRecord(g.id, g.name, tuple(members.get(g.id, ())), g.dwell_seconds, g.layout)
                 for g in groups]
 
 
+@audits_refusals
 def save_patrol_group(engine: Engine, name: str, camera_ids: list[int], dwell_seconds: int = 30,
-                      layout: str = "3x3", group_id: int | None = None) -> int:
-    """Create or replace a group's cameras (order kept, duplicates dropped) in one transaction."""
+                      layout: str = "3x3", group_id: int | None = None, *, actor: Actor) -> int:
+    """Create or replace a group's cameras (order kept, duplicates dropped) in one transaction;
+    every camera must be in the actor's streets (VIEW_WALL)."""
+    require(actor, Action.VIEW_WALL)
     name = fold(name)
     errors = {}
     if not name:
@@ -51,9 +61,12 @@ def save_patrol_group(engine: Engine, name: str, camera_ids: list[int], dwell_se
     if errors:
         raise ValidationError(errors)
     with Session(engine) as s:
-        known = set(s.exec(select(Camera.id).where(Camera.id.in_(ids))).all())
+        known = dict(s.exec(select(Camera.id, Venue.street_id).join(Venue, Venue.id == Camera.venue_id)
+                            .where(Camera.id.in_(ids))).all())
         if missing := [c for c in ids if c not in known]:
             raise ValidationError({"camera_ids": f"摄像头不存在：{missing}"})
+        for street_id in set(known.values()):
+            require(actor, Action.VIEW_WALL, street_id=street_id, scoped=True)
         other = s.exec(select(PatrolGroup.id).where(PatrolGroup.name == name)).first()
         if other is not None and other != group_id:
             raise ValidationError({"name": "已有同名分组"})
@@ -70,7 +83,9 @@ def save_patrol_group(engine: Engine, name: str, camera_ids: list[int], dwell_se
         return group.id
 
 
-def delete_patrol_group(engine: Engine, group_id: int) -> None:
+@audits_refusals
+def delete_patrol_group(engine: Engine, group_id: int, *, actor: Actor) -> None:
+    require(actor, Action.VIEW_WALL)
     with Session(engine) as s:
         s.exec(delete(PatrolGroupMember).where(PatrolGroupMember.group_id == group_id))
         s.exec(delete(PatrolGroup).where(PatrolGroup.id == group_id))

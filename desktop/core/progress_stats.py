@@ -10,6 +10,8 @@ from sqlalchemy import Integer, case, func, literal
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from desktop.core.access import Action, Actor, require
+from desktop.core.guard import audits_refusals, street_filter
 from desktop.core.models import Camera, Street, Venue
 from desktop.core.vocabulary import BUILD_PROGRESS
 
@@ -40,18 +42,23 @@ def _bool_sum(column) -> object:
     return func.coalesce(func.sum(case((column == True, 1), else_=0)), 0).cast(Integer)  # noqa: E712
 
 
-def progress_by_street(engine: Engine) -> ProgressReport:
+@audits_refusals
+def progress_by_street(engine: Engine, *, actor: Actor) -> ProgressReport:
+    """VIEW_REPORTS; a user limited to streets gets those streets only (and their 合计)."""
+    require(actor, Action.VIEW_REPORTS)
     street_name = func.coalesce(Street.name, literal(UNASSIGNED))
     venue_rows = (
         select(Venue.street_id, street_name, Venue.build_progress, func.count(Venue.id),
                _bool_sum(Venue.platform_connected))
         .select_from(Venue).join(Street, Venue.street_id == Street.id, isouter=True)
+        .where(street_filter(actor, Venue.street_id))
         .group_by(Venue.street_id, street_name, Venue.build_progress)
     )
     camera_rows = (
         select(Venue.street_id, func.count(Camera.id), _bool_sum(Camera.installed),
                _bool_sum(Camera.platform_connected))
         .select_from(Camera).join(Venue, Camera.venue_id == Venue.id)
+        .where(street_filter(actor, Venue.street_id))
         .group_by(Venue.street_id)
     )
     with Session(engine) as s:

@@ -12,7 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from desktop.core import audit
+from desktop.core.access import Action, Actor, require
+from desktop.core.audit import AuditAction
 from desktop.core.credentials import Credentials, load_credentials, store_credentials
+from desktop.core.guard import audits_refusals, street_filter
 from desktop.core.models import (
     Alert,
     Camera,
@@ -157,30 +161,41 @@ def _venue_query():
             .join(counts, counts.c.venue_id == Venue.id, isouter=True))
 
 
-def list_streets(engine: Engine) -> list[StreetRecord]:
+def list_streets(engine: Engine, *, actor: Actor) -> list[StreetRecord]:
+    """The streets the actor may see (pickers, the dashboard's scope bar): all of them unless the
+    actor is limited to some. No permission of its own: a street name is not venue data."""
     with Session(engine) as s:
-        rows = s.exec(select(Street).order_by(Street.sort_order, Street.id)).all()
+        rows = s.exec(select(Street).where(street_filter(actor, Street.id))
+                      .order_by(Street.sort_order, Street.id)).all()
         return [StreetRecord(r.id, r.name, r.district) for r in rows]
 
 
-def list_venues(engine: Engine) -> list[VenueRecord]:
-    """All venues in tree order (街镇, then entry order), with their camera counts."""
+def list_venues(engine: Engine, *, actor: Actor) -> list[VenueRecord]:
+    """The actor's venues in tree order (街镇, then entry order), with their camera counts."""
     with Session(engine) as s:
-        rows = s.exec(_venue_query().order_by(Street.sort_order, Street.id, Venue.id)).all()
+        rows = s.exec(_venue_query().where(street_filter(actor, Venue.street_id))
+                      .order_by(Street.sort_order, Street.id, Venue.id)).all()
         return [_venue_record(r) for r in rows]
 
 
-def get_venue(engine: Engine, venue_id: int) -> VenueRecord:
+@audits_refusals
+def get_venue(engine: Engine, venue_id: int, *, actor: Actor) -> VenueRecord:
+    """One venue; PermissionDenied for a venue outside the actor's streets."""
     with Session(engine) as s:
         row = s.exec(_venue_query().where(Venue.id == venue_id)).first()
         if row is None:
             raise NotFoundError(f"单位不存在 (venue {venue_id} not found)")
-        return _venue_record(row)
+        record = _venue_record(row)
+    require(actor, Action.VIEW_WALL, street_id=record.street_id, scoped=True)
+    return record
 
 
-def list_cameras(engine: Engine, venue_id: int | None = None) -> list[CameraRecord]:
+def list_cameras(engine: Engine, venue_id: int | None = None, *, actor: Actor) -> list[CameraRecord]:
+    """Cameras of the actor's venues (of one venue when given)."""
     stmt = (select(*_CAMERA_COLUMNS, CameraCredential.camera_id)
             .join(CameraCredential, CameraCredential.camera_id == Camera.id, isouter=True)
+            .join(Venue, Venue.id == Camera.venue_id)
+            .where(street_filter(actor, Venue.street_id))
             .order_by(Camera.venue_id, Camera.sort_order, Camera.id))
     if venue_id is not None:
         stmt = stmt.where(Camera.venue_id == venue_id)
@@ -205,9 +220,33 @@ def _street_id(s: Session, name: str) -> int | None:
     return street.id
 
 
-def save_venue(engine: Engine, data: VenueInput) -> int:
-    """Add or update a venue; raises ValidationError (field → message) for bad input,
-    including a 许可证号 another venue already has."""
+def _require_registry(s: Session, actor: Actor, venue_id: int) -> None:
+    street_id = s.exec(select(Venue.street_id).where(Venue.id == venue_id)).first()
+    require(actor, Action.MANAGE_REGISTRY, street_id=street_id, scoped=True)
+
+
+_VENUE_AUDIT_FIELDS = ("name", "license_no", "address", "street_id", "venue_type", "risk_level", "contact_person",
+                       "contact_phone", "business_hours", "build_progress", "expected_completion",
+                       "platform_connected", "notes")
+# Never the URLs: an address typed with user:password@ in it must not reach the audit trail.
+_CAMERA_AUDIT_FIELDS = ("venue_id", "name", "area", "enabled", "installed", "platform_connected",
+                        "analysis_enabled", "analysis_fps", "sort_order")
+
+
+def _fields(row, names: tuple[str, ...]) -> dict:
+    return {n: getattr(row, n) for n in names}
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+@audits_refusals
+def save_venue(engine: Engine, data: VenueInput, *, actor: Actor) -> int:
+    """Add or update a venue (MANAGE_REGISTRY on its street, before and after); raises
+    ValidationError (field → message) for bad input, including a 许可证号 another venue already
+    has."""
+    require(actor, Action.MANAGE_REGISTRY)
     data = validate_venue(data)
     with Session(engine) as s:
         if data.license_no:
@@ -217,8 +256,13 @@ def save_venue(engine: Engine, data: VenueInput) -> int:
         venue = Venue() if data.id is None else s.get(Venue, data.id)
         if venue is None:
             raise NotFoundError(f"单位不存在 (venue {data.id} not found)")
+        if data.id is not None:
+            require(actor, Action.MANAGE_REGISTRY, street_id=venue.street_id, scoped=True)
+        before = {} if data.id is None else _fields(venue, _VENUE_AUDIT_FIELDS)
         venue.name, venue.license_no, venue.address = data.name, data.license_no or None, data.address
         venue.street_id = _street_id(s, data.street)
+        # Moving a venue (or adding one) to a street outside the actor's scope is refused too.
+        require(actor, Action.MANAGE_REGISTRY, street_id=venue.street_id, scoped=True)
         venue.venue_type, venue.risk_level = data.venue_type, data.risk_level
         venue.contact_person, venue.contact_phone = data.contact_person, data.contact_phone
         venue.business_hours, venue.build_progress = data.business_hours, data.build_progress
@@ -226,6 +270,10 @@ def save_venue(engine: Engine, data: VenueInput) -> int:
         venue.notes, venue.updated_at = data.notes, utcnow()
         s.add(venue)
         try:
+            s.flush()
+            audit.record(s, actor, AuditAction.VENUE_CHANGE, venue.name,
+                         {"venue_id": venue.id, "op": "create" if data.id is None else "update",
+                          "changes": _changes(before, _fields(venue, _VENUE_AUDIT_FIELDS))})
             s.commit()
         except IntegrityError as exc:  # a concurrent console took the licence number first
             s.rollback()
@@ -247,32 +295,49 @@ def _delete_camera_rows(s: Session, camera_ids: list[int]) -> None:
     s.exec(delete(Camera).where(Camera.id.in_(camera_ids)))
 
 
-def delete_venue(engine: Engine, venue_id: int) -> None:
+@audits_refusals
+def delete_venue(engine: Engine, venue_id: int, *, actor: Actor) -> None:
     """Removes the venue with its cameras, their credentials, status history and patrol places."""
+    require(actor, Action.MANAGE_REGISTRY)
     with Session(engine) as s:
-        if s.get(Venue, venue_id) is None:
+        venue = s.get(Venue, venue_id)
+        if venue is None:
             raise NotFoundError(f"单位不存在 (venue {venue_id} not found)")
+        require(actor, Action.MANAGE_REGISTRY, street_id=venue.street_id, scoped=True)
+        name, license_no = venue.name, venue.license_no
         # Cases and evidence filed against the venue are legal records: it stays (as with cameras).
         for table, what in ((Case, "案件"), (EvidenceFile, "证据")):
             if s.exec(select(table.id).where(table.venue_id == venue_id).limit(1)).first() is not None:
                 raise ValidationError({"venue": f"单位已有{what}记录，不能删除"})
-        _delete_camera_rows(s, list(s.exec(select(Camera.id).where(Camera.venue_id == venue_id)).all()))
+        cameras = list(s.exec(select(Camera.id).where(Camera.venue_id == venue_id)).all())
+        _delete_camera_rows(s, cameras)
         s.exec(delete(Venue).where(Venue.id == venue_id))
+        audit.record(s, actor, AuditAction.VENUE_CHANGE, name,
+                     {"venue_id": venue_id, "op": "delete", "license_no": license_no or "", "cameras": cameras})
         s.commit()
     log.info("venue %s deleted", venue_id)
 
 
-def save_camera(engine: Engine, data: CameraInput) -> int:
+@audits_refusals
+def save_camera(engine: Engine, data: CameraInput, *, actor: Actor) -> int:
+    """Add or update a camera (MANAGE_REGISTRY on its venue's street, and on the old venue's
+    when it moves)."""
+    require(actor, Action.MANAGE_REGISTRY)
     data = validate_camera(data)
     with Session(engine) as s:
         if s.get(Venue, data.venue_id) is None:
             raise ValidationError({"venue_id": "所属单位不存在"})
+        _require_registry(s, actor, data.venue_id)
         same_name = s.exec(select(Camera.id).where(Camera.venue_id == data.venue_id, Camera.name == data.name)).first()
         if same_name is not None and same_name != data.id:
             raise ValidationError({"name": "该单位已有同名摄像头"})
         cam = Camera(venue_id=data.venue_id, name=data.name) if data.id is None else s.get(Camera, data.id)
         if cam is None:
             raise NotFoundError(f"摄像头不存在 (camera {data.id} not found)")
+        if data.id is not None:
+            _require_registry(s, actor, cam.venue_id)
+        before = {} if data.id is None else _fields(cam, _CAMERA_AUDIT_FIELDS)
+        urls_before = (None, None) if data.id is None else (cam.sub_url, cam.main_url)
         if data.sort_order is not None:
             cam.sort_order = data.sort_order
         elif data.id is None:
@@ -286,15 +351,29 @@ def save_camera(engine: Engine, data: CameraInput) -> int:
         s.flush()
         if data.credentials is not None:
             store_credentials(s, cam.id, data.credentials)
+        detail = {"camera_id": cam.id, "op": "create" if data.id is None else "update",
+                  "changes": _changes(before, _fields(cam, _CAMERA_AUDIT_FIELDS))}
+        if urls_before != (cam.sub_url, cam.main_url):
+            detail["url_changed"] = True  # which, not what: the URLs stay out of the log
+        if data.credentials is not None:
+            detail["credentials_changed"] = True
+        audit.record(s, actor, AuditAction.CAMERA_CHANGE, cam.name, detail)
         s.commit()
         log.info("camera %s saved (%s)", cam.id, "new" if data.id is None else "edit")
         return cam.id
 
 
-def delete_camera(engine: Engine, camera_id: int) -> None:
+@audits_refusals
+def delete_camera(engine: Engine, camera_id: int, *, actor: Actor) -> None:
+    require(actor, Action.MANAGE_REGISTRY)
     with Session(engine) as s:
-        if s.get(Camera, camera_id) is None:
+        cam = s.get(Camera, camera_id)
+        if cam is None:
             raise NotFoundError(f"摄像头不存在 (camera {camera_id} not found)")
+        _require_registry(s, actor, cam.venue_id)
+        name, venue_id = cam.name, cam.venue_id
         _delete_camera_rows(s, [camera_id])
+        audit.record(s, actor, AuditAction.CAMERA_CHANGE, name,
+                     {"camera_id": camera_id, "venue_id": venue_id, "op": "delete"})
         s.commit()
     log.info("camera %s deleted", camera_id)

@@ -4,10 +4,18 @@ Every figure is an SQL aggregate (GROUP BY, COUNT/SUM, window functions): no row
 into Python to be counted, so a district (12,500 venues, 25,000 cameras, 1,000,000 alerts,
 100,000 cases) costs a few index range scans per figure (indexes: revision 0005).
 
+Alert and camera figures read the daily roll-ups of revision 0007 (desktop.core.stats_rollup):
+alert counts per local day (whole district / 街镇 / 单位类型 / both), confirmed alerts per venue
+and day, offline seconds per camera and closed day (the running day, and yesterday for an hour
+after midnight, from the events). A scope is whole local days, so they are exact: a year costs
+what a month did. `direct=True` answers from the alert and event rows instead (the tests
+compare both).
+
 Days are local days in Asia/Shanghai (UTC+8 all year since 1991). Times are stored in UTC; a
 scope's days become UTC bounds here (local midnight − 8 h) so the range filters use the indexes,
 and rows are put into local days in SQL: SQLite `date(at, '+8 hours')`, PostgreSQL
-`(at AT TIME ZONE 'Asia/Shanghai')::date` — the same day on both databases.
+`(at AT TIME ZONE 'Asia/Shanghai')::date` — the same day on both databases (SQLite's date() rounds
+to milliseconds, so the stored text is cut to whole seconds first).
 
 Scope (StatsScope): `since` (inclusive) and `until` (exclusive) local days; `street` (街镇 name),
 `venue_type` and `category` narrow alerts (category = the alert's category) and cases (the
@@ -54,6 +62,7 @@ CONFIRMED = "已确认"
 FALSE_ALARM = "误报"
 PENDING_REVIEW = "待复核"
 DAY_S = 86400
+LONG_RANGE_DAYS = 62  # longer ranges sum the per-camera roll-up in key order (SQLite)
 
 
 # -- records ---------------------------------------------------------------------------------------
@@ -173,7 +182,10 @@ class _Sql:
         return "CAST(NULL AS TIMESTAMP WITH TIME ZONE)" if self.pg else "NULL"
 
     def local_day(self, col: str) -> str:
-        return f"CAST(({col} AT TIME ZONE 'Asia/Shanghai') AS DATE)" if self.pg else f"date({col}, '+8 hours')"
+        # SQLite's date() rounds to milliseconds (23:59:59.9999 would be the next day): whole seconds
+        if self.pg:
+            return f"CAST(({col} AT TIME ZONE 'Asia/Shanghai') AS DATE)"
+        return f"date(substr({col}, 1, 19), '+8 hours')"
 
     def seconds_between(self, later: str, earlier: str) -> str:
         if self.pg:
@@ -256,11 +268,50 @@ def _rows(engine: Engine, build) -> list:
         return conn.execute(text(query), params).all()
 
 
+def _rollup_where(sql: _Sql, scope: StatsScope, params: dict, by_street: bool = False,
+                  by_type: bool = False) -> tuple[str, str]:
+    """(WHERE, FROM) on alert_day `r` for the scope: the level that splits what is filtered or
+    grouped by (1 街镇, 2 单位类型, 3 both), the unsplit side at its 'all' value, a day range."""
+    split_street, split_type = by_street or scope.street is not None, by_type or scope.venue_type is not None
+    params.update(lv=int(split_street) + 2 * int(split_type), d0=sql.day_param(scope.since),
+                  d1=sql.day_param(scope.until))
+    where = ["r.level = :lv", "r.day >= :d0", "r.day < :d1"]
+    if scope.street is not None:
+        where.append("r.street_id = (SELECT st.id FROM street st WHERE st.name = :street)")
+        params["street"] = scope.street
+    elif not split_street:
+        where.append("r.street_id = -1")
+    if scope.venue_type is not None:
+        where.append("r.venue_type = :venue_type")
+        params["venue_type"] = scope.venue_type
+    elif not split_type:
+        where.append("r.venue_type = '*'")
+    if scope.category is not None:
+        where.append("r.category = :category")
+        params["category"] = scope.category
+    # the index whose leading columns are fixed and seek the day range: (level, street, day) when
+    # the street is one value (a filter or -1) unless only the venue type is, else (level, type, day)
+    by_type_index = (split_street and scope.street is None) or (scope.venue_type is not None and scope.street is None)
+    index = "ix_alert_day_level_venue_type_day" if by_type_index else "ix_alert_day_level_street_id_day"
+    return " AND ".join(where), "alert_day r" + ("" if sql.pg else f" INDEXED BY {index}")
+
+
+def _per_camera_day(sql: _Sql, scope: StatsScope) -> str:
+    """camera_day_offline's day for a range condition. SQLite: sums per camera over a long range
+    read the table in primary-key order (camera first: grouped as it streams, no sort), which
+    the unary + forces by keeping the day index out; a short range seeks the day index."""
+    return "+r.day" if not sql.pg and (scope.until - scope.since).days > LONG_RANGE_DAYS else "r.day"
+
+
 # -- alerts ---------------------------------------------------------------------------------------
-def alerts_per_day(engine: Engine, scope: StatsScope) -> list[tuple[date, str, int]]:
+def alerts_per_day(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[tuple[date, str, int]]:
     """(local day, category, count), by day then category; days without alerts are absent."""
     def build(sql: _Sql):
         params: dict = {}
+        if not direct:
+            where, table = _rollup_where(sql, scope, params)
+            return (f"SELECT r.day, r.category, SUM(r.n) FROM {table} WHERE {where}"
+                    " GROUP BY r.day, r.category HAVING SUM(r.n) > 0 ORDER BY 1, 2"), params
         where = _alert_where(sql, scope, params)
         day = sql.local_day("a.at")
         return (f"SELECT {day} AS day, a.category, COUNT(*) FROM alert a WHERE {where}"
@@ -272,10 +323,14 @@ def alerts_per_day(engine: Engine, scope: StatsScope) -> list[tuple[date, str, i
         return [(sql.as_date(d), c, int(n)) for d, c, n in conn.execute(text(query), params)]
 
 
-def alerts_by_category(engine: Engine, scope: StatsScope) -> list[tuple[str, int]]:
+def alerts_by_category(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[tuple[str, int]]:
     """Most first (ties by name)."""
     def build(sql: _Sql):
         params: dict = {}
+        if not direct:
+            where, table = _rollup_where(sql, scope, params)
+            return (f"SELECT r.category, SUM(r.n) AS n FROM {table} WHERE {where}"
+                    " GROUP BY r.category HAVING SUM(r.n) > 0 ORDER BY n DESC, r.category"), params
         where = _alert_where(sql, scope, params)
         return (f"SELECT a.category, COUNT(*) AS n FROM alert a WHERE {where}"
                 " GROUP BY a.category ORDER BY n DESC, a.category"), params
@@ -283,10 +338,20 @@ def alerts_by_category(engine: Engine, scope: StatsScope) -> list[tuple[str, int
     return [(c, int(n)) for c, n in _rows(engine, build)]
 
 
-def _alerts_by_venue_column(engine: Engine, scope: StatsScope, column: str) -> list[tuple[str, int]]:
+def _alerts_by_venue_column(engine: Engine, scope: StatsScope, column: str, direct: bool) -> list[tuple[str, int]]:
     # Alerts are counted per camera first (index-only), then the ≤ 25,000 camera groups are joined.
     def build(sql: _Sql):
         params: dict = {}
+        if not direct:
+            by_street = column != "v.venue_type"
+            where, table = _rollup_where(sql, scope, params, by_street=by_street, by_type=not by_street)
+            if by_street:
+                return (f"SELECT COALESCE(s.name, '{UNASSIGNED}') AS k, SUM(x.n) AS total FROM"
+                        f" (SELECT r.street_id, SUM(r.n) AS n FROM {table} WHERE {where} GROUP BY r.street_id) x"
+                        f" LEFT JOIN street s ON s.id = x.street_id GROUP BY COALESCE(s.name, '{UNASSIGNED}')"
+                        " HAVING SUM(x.n) > 0 ORDER BY total DESC, k"), params
+            return (f"SELECT r.venue_type AS k, SUM(r.n) AS total FROM {table} WHERE {where}"
+                    " GROUP BY r.venue_type HAVING SUM(r.n) > 0 ORDER BY total DESC, k"), params
         inner = _alert_where(sql, scope.__class__(scope.since, scope.until, category=scope.category), params)
         outer = _venue_filter(scope, params)
         return (f"SELECT {column} AS k, SUM(x.n) AS total FROM"
@@ -299,17 +364,18 @@ def _alerts_by_venue_column(engine: Engine, scope: StatsScope, column: str) -> l
     return [(k, int(n)) for k, n in _rows(engine, build)]
 
 
-def alerts_by_street(engine: Engine, scope: StatsScope) -> list[tuple[str, int]]:
+def alerts_by_street(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[tuple[str, int]]:
     """(街镇, count), most first; venues without a street under 未分配街镇."""
-    return _alerts_by_venue_column(engine, scope, f"COALESCE(s.name, '{UNASSIGNED}')")
+    return _alerts_by_venue_column(engine, scope, f"COALESCE(s.name, '{UNASSIGNED}')", direct)
 
 
-def alerts_by_venue_type(engine: Engine, scope: StatsScope) -> list[tuple[str, int]]:
+def alerts_by_venue_type(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[tuple[str, int]]:
     """(单位类型, count), most first."""
-    return _alerts_by_venue_column(engine, scope, "v.venue_type")
+    return _alerts_by_venue_column(engine, scope, "v.venue_type", direct)
 
 
-def venue_ranking(engine: Engine, scope: StatsScope, n: int = 10) -> tuple[list[VenueCount], list[VenueCount]]:
+def venue_ranking(engine: Engine, scope: StatsScope, n: int = 10, *,
+                  direct: bool = False) -> tuple[list[VenueCount], list[VenueCount]]:
     """红黑榜 by confirmed alerts: (most first — venues with at least one; fewest first — venues
     with at least one camera, 0 included). Ties by venue id."""
     def build(sql: _Sql, most: bool):
@@ -319,6 +385,12 @@ def venue_ranking(engine: Engine, scope: StatsScope, n: int = 10) -> tuple[list[
         per_venue = ("SELECT c.venue_id, SUM(x.n) AS n FROM"
                      f" (SELECT a.camera_id, COUNT(*) AS n FROM alert a WHERE {inner} AND a.review_state = :confirmed"
                      " GROUP BY a.camera_id) x JOIN camera c ON c.id = x.camera_id GROUP BY c.venue_id")
+        if not direct:  # the same counts from the confirmed alerts per venue and day, once for both
+            params.update(d0=sql.day_param(scope.since), d1=sql.day_param(scope.until))
+            per_venue = ("SELECT r.venue_id, SUM(r.n) AS n FROM alert_venue_day r WHERE r.day >= :d0 AND r.day < :d1"
+                         + (" AND r.category = :category" if scope.category is not None else "")
+                         + " GROUP BY r.venue_id HAVING SUM(r.n) > 0")
+            return per_venue, params
         head = (f"SELECT v.id, v.name, COALESCE(s.name, '{UNASSIGNED}'), v.venue_type, COALESCE(p.n, 0) AS cnt"
                 " FROM venue v LEFT JOIN street s ON s.id = v.street_id")
         if most:
@@ -331,18 +403,39 @@ def venue_ranking(engine: Engine, scope: StatsScope, n: int = 10) -> tuple[list[
 
     with _connect(engine) as conn:
         sql = _Sql(conn)
-        lists = []
-        for most in (True, False):
+        lists: list[list[VenueCount]] = [[], []]
+        if not direct:
+            per_venue, params = build(sql, True)
+            outer = " AND ".join(_venue_filter(scope, params)) or "1 = 1"
+            head = (f"SELECT v.id, v.name, COALESCE(s.name, '{UNASSIGNED}') AS street, v.venue_type,"
+                    " COALESCE(p.n, 0) AS cnt FROM venue v LEFT JOIN street s ON s.id = v.street_id")
+            query = (f"WITH pv AS MATERIALIZED ({per_venue})"
+                     f" SELECT 0, m.* FROM ({head} JOIN pv p ON p.venue_id = v.id WHERE {outer}"
+                     "  ORDER BY cnt DESC, v.id LIMIT :n) m"
+                     f" UNION ALL SELECT 1, f.* FROM ({head} LEFT JOIN pv p ON p.venue_id = v.id WHERE {outer}"
+                     "  AND EXISTS (SELECT 1 FROM camera c2 WHERE c2.venue_id = v.id) ORDER BY cnt, v.id LIMIT :n) f")
+            for k, i, name, st, vt, c in conn.execute(text(query), params):
+                lists[int(k)].append(VenueCount(int(i), name, st, vt, int(c)))
+            return lists[0], lists[1]
+        for k, most in enumerate((True, False)):
             query, params = build(sql, most)
-            lists.append([VenueCount(int(i), name, st, vt, int(c)) for i, name, st, vt, c
-                          in conn.execute(text(query), params)])
+            lists[k] = [VenueCount(int(i), name, st, vt, int(c)) for i, name, st, vt, c
+                        in conn.execute(text(query), params)]
     return lists[0], lists[1]
 
 
-def review_outcomes(engine: Engine, scope: StatsScope) -> list[ReviewOutcome]:
+def review_outcomes(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[ReviewOutcome]:
     """Per category, most alerts first."""
     def build(sql: _Sql):
         params: dict = {"confirmed": CONFIRMED, "false_alarm": FALSE_ALARM, "pending": PENDING_REVIEW}
+        if not direct:
+            where, table = _rollup_where(sql, scope, params)
+            return ("SELECT r.category,"
+                    " SUM(CASE WHEN r.review_state = :confirmed THEN r.n ELSE 0 END),"
+                    " SUM(CASE WHEN r.review_state = :false_alarm THEN r.n ELSE 0 END),"
+                    " SUM(CASE WHEN r.review_state = :pending THEN r.n ELSE 0 END), SUM(r.n) AS n"
+                    f" FROM {table} WHERE {where} GROUP BY r.category HAVING SUM(r.n) > 0"
+                    " ORDER BY n DESC, r.category"), params
         where = _alert_where(sql, scope, params)
         return ("SELECT a.category,"
                 " SUM(CASE WHEN a.review_state = :confirmed THEN 1 ELSE 0 END),"
@@ -367,13 +460,16 @@ def _case_where(sql: _Sql, scope: StatsScope, params: dict, col: str = "created_
     return " AND ".join(where)
 
 
-def _median_hours_sql(sql: _Sql, where: str) -> str:
+def _median_hours_sql(sql: _Sql, where: str, params: dict, count: int) -> str:
+    """The median of the `count` closed cases' hours to close (count > 0)."""
     hours = f"({sql.seconds_between('k.closed_at', 'k.created_at')} / 3600.0)"
+    if sql.pg:  # the same median (the mean of the middle two of an even count) in one pass
+        return (f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY {hours}) FROM app_case k WHERE {where}"
+                " AND k.state = :closed AND k.closed_at IS NOT NULL")
     # the middle one or two values of the sorted list (no percentile function in SQLite)
-    return (f"WITH d AS (SELECT {hours} AS h FROM app_case k WHERE {where} AND k.state = :closed"
-            " AND k.closed_at IS NOT NULL), m AS (SELECT COUNT(*) AS cnt FROM d)"
-            " SELECT AVG(h) FROM (SELECT h FROM d ORDER BY h"
-            " LIMIT 2 - (SELECT cnt FROM m) % 2 OFFSET ((SELECT cnt FROM m) - 1) / 2) mid")
+    params.update(mid_n=2 - count % 2, mid_off=(count - 1) // 2)
+    return (f"SELECT AVG(h) FROM (SELECT {hours} AS h FROM app_case k WHERE {where} AND k.state = :closed"
+            " AND k.closed_at IS NOT NULL ORDER BY h LIMIT :mid_n OFFSET :mid_off) mid")
 
 
 def case_funnel(engine: Engine, scope: StatsScope, today: date | None = None) -> CaseFunnel:
@@ -398,10 +494,12 @@ def case_funnel(engine: Engine, scope: StatsScope, today: date | None = None) ->
             " SUM(CASE WHEN k.state = :revoked THEN 1 ELSE 0 END),"
             f" SUM(CASE WHEN k.state IN ({open_in}) AND k.deadline >= :yellow_from AND k.deadline < :yellow_to"
             " THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN k.state IN ({open_in}) AND k.deadline < :red_before THEN 1 ELSE 0 END)"
+            f" SUM(CASE WHEN k.state IN ({open_in}) AND k.deadline < :red_before THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN k.state = :closed AND k.closed_at IS NOT NULL THEN 1 ELSE 0 END)"
             f" FROM app_case k WHERE {where}"), params).one()
-        median = conn.execute(text(_median_hours_sql(sql, where)), params).scalar()
-    counts = [int(v or 0) for v in row]
+        *counts, timed = (int(v or 0) for v in row)
+        median = (conn.execute(text(_median_hours_sql(sql, where, params, timed)), params).scalar()
+                  if timed else None)
     return CaseFunnel(*counts, median_close_hours=None if median is None else float(median))
 
 
@@ -413,7 +511,7 @@ def _effective_end(scope: StatsScope, now: datetime | None) -> tuple[datetime, d
 
 
 def _offline_sql(sql: _Sql, scope: StatsScope, params: dict, start: datetime, end: datetime,
-                 with_since: bool = False) -> str:
+                 with_since: bool = False, cameras_where: str | None = None) -> str:
     """CTEs `cams` (enabled cameras in the scope) and `off` (offline intervals as seconds from
     the range start, 0 ≤ x0 ≤ x1 ≤ len; `orig` = when the outage began, `ongoing` = 1 when no
     event ends it before the range's end).
@@ -421,11 +519,15 @@ def _offline_sql(sql: _Sql, scope: StatsScope, params: dict, start: datetime, en
     An outage runs from an offline event to the camera's next event (whatever it says), found by
     one seek on (camera_id, at) per outage — cheaper on SQLite than sorting a month of events
     for a window function. The state carried into the range is the camera's last event before
-    it; an event at the very start ends a carried-in outage there (length 0)."""
+    it; an event at the very start ends a carried-in outage there (length 0). `cameras_where`:
+    the cameras (a condition on camera `c`) instead of the scope's enabled ones (the roll-up)."""
     params.update({"t0": sql.ts(start), "t1": sql.ts(end), "len": (end - start).total_seconds()})
-    venue = _venue_filter(scope, params)
-    params["enabled"] = True
-    in_scope = " AND ".join(["c.enabled = :enabled", *venue])
+    if cameras_where is not None:
+        in_scope = cameras_where
+    else:
+        venue = _venue_filter(scope, params)
+        params["enabled"] = True
+        in_scope = " AND ".join(["c.enabled = :enabled", *venue])
     cams = ("SELECT c.id FROM camera c JOIN venue v ON v.id = c.venue_id LEFT JOIN street s ON s.id = v.street_id"
             f" WHERE {in_scope}")
     t0 = sql.ts_param("t0")
@@ -449,12 +551,35 @@ def _offline_sql(sql: _Sql, scope: StatsScope, params: dict, start: datetime, en
             " CASE WHEN o.t_to IS NULL THEN 1 ELSE 0 END AS ongoing FROM outages o)")
 
 
-def camera_online_rate(engine: Engine, scope: StatsScope, now: datetime | None = None) -> list[tuple[date, float]]:
+def _rolled_days(engine: Engine, scope: StatsScope, now: datetime | None) -> date:
+    """Make sure camera_day_offline holds the scope's closed days; returns the first day that
+    is not rolled up (the scope's start when none is, at most its end)."""
+    from desktop.core import stats_rollup
+
+    upto = max(scope.since, min(scope.until, stats_rollup.eligible_end(now)))
+    if upto > scope.since:
+        with engine.begin() as conn:
+            stats_rollup.ensure_camera_days(conn, scope.since, upto)
+    return upto
+
+
+def _cams_in_scope(scope: StatsScope, params: dict) -> str:
+    venue = _venue_filter(scope, params)
+    params["enabled"] = True
+    return ("SELECT c.id FROM camera c JOIN venue v ON v.id = c.venue_id LEFT JOIN street s ON s.id = v.street_id"
+            f" WHERE {' AND '.join(['c.enabled = :enabled', *venue])}")
+
+
+def camera_online_rate(engine: Engine, scope: StatsScope, now: datetime | None = None, *,
+                       direct: bool = False) -> list[tuple[date, float]]:
     """(local day, fraction of the enabled cameras' time online) for each day of the scope up to
-    now; empty when the scope has no enabled cameras or lies in the future."""
+    now; empty when the scope has no enabled cameras or lies in the future. The closed days come
+    from camera_day_offline, the others from the events."""
     start, end = _effective_end(scope, now)
     if end <= start:
         return []
+    if not direct:
+        return _camera_online_rate_rolled(engine, scope, now, start, end)
     days = -(-int((end - start).total_seconds()) // DAY_S)
     with _connect(engine) as conn:
         sql = _Sql(conn)
@@ -479,6 +604,37 @@ def camera_online_rate(engine: Engine, scope: StatsScope, now: datetime | None =
         return [(scope.since + timedelta(days=int(i)), float(rate)) for i, rate in conn.execute(text(query), params)]
 
 
+def _camera_online_rate_rolled(engine: Engine, scope: StatsScope, now: datetime | None, start: datetime,
+                               end: datetime) -> list[tuple[date, float]]:
+    upto = _rolled_days(engine, scope, now)  # rolled-up days are whole: they ended before now
+    rates: dict[date, float] = {}
+    with _connect(engine) as conn:
+        sql = _Sql(conn)
+        params: dict = {}
+        cams = _cams_in_scope(scope, params)
+        cam_count = conn.execute(text(f"SELECT COUNT(*) FROM ({cams}) x"), params).scalar() or 0
+        if not cam_count:
+            return []
+        if upto > scope.since:
+            params.update(d0=sql.day_param(scope.since), d1=sql.day_param(upto), full=cam_count * float(DAY_S))
+            per_day = ("SELECT r.day, SUM(r.seconds) AS secs FROM camera_day_offline r"
+                       " WHERE r.day >= :d0 AND r.day < :d1{} GROUP BY r.day")
+            all_cams = conn.execute(text("SELECT COUNT(*) FROM camera")).scalar() or 0
+            if cam_count * 2 >= all_cams:  # most cameras: every camera's seconds minus the others'
+                others = f" AND r.camera_id IN (SELECT o.id FROM camera o WHERE o.id NOT IN ({cams}))"
+                query = ("SELECT t.day, 1.0 - (t.seconds - COALESCE(x.secs, 0)) / :full FROM camera_day_filled t"
+                         f" LEFT JOIN ({per_day.format(others)}) x ON x.day = t.day"
+                         " WHERE t.day >= :d0 AND t.day < :d1")
+            else:
+                query = f"SELECT x.day, 1.0 - x.secs / :full FROM ({per_day.format(f' AND r.camera_id IN ({cams})')}) x"
+            rates.update((sql.as_date(d), float(rate)) for d, rate in conn.execute(text(query), params))
+    if local_midnight(upto) < end:  # the days not rolled up (today; yesterday within the grace)
+        live = StatsScope(upto, scope.until, scope.street, scope.venue_type)
+        rates.update(camera_online_rate(engine, live, now, direct=True))
+    days = -(-int((end - start).total_seconds()) // DAY_S)
+    return [(d, rates.get(d, 1.0)) for d in (scope.since + timedelta(days=i) for i in range(days))]
+
+
 def _online_rate_total(engine: Engine, scope: StatsScope, now: datetime | None = None) -> float | None:
     start, end = _effective_end(scope, now)
     if end <= start:
@@ -495,20 +651,29 @@ def _online_rate_total(engine: Engine, scope: StatsScope, now: datetime | None =
 
 
 def cameras_offline_longest(engine: Engine, scope: StatsScope, n: int = 10,
-                            now: datetime | None = None) -> list[OfflineCamera]:
+                            now: datetime | None = None, *, direct: bool = False) -> list[OfflineCamera]:
     """The enabled cameras with the most offline time in the scope (cut at now), longest first;
-    `since` is when an outage still going on at the end began (None when back online)."""
+    `since` is when an outage still going on at the end began (None when back online). The
+    closed days come from camera_day_offline, the rest (and `since`) from the events."""
     start, end = _effective_end(scope, now)
     if end <= start:
         return []
+    upto = scope.since if direct else _rolled_days(engine, scope, now)
+    live_start = max(start, min(end, local_midnight(upto)))
     with _connect(engine) as conn:
         sql = _Sql(conn)
-        params: dict = {"n": n}
-        ctes = _offline_sql(sql, scope, params, start, end, with_since=True)
+        params: dict = {"n": n, "d0": sql.day_param(scope.since), "d1": sql.day_param(upto)}
+        day = _per_camera_day(sql, scope)
+        # an outage going on at the end shows in the live part, even when that part is empty
+        ctes = _offline_sql(sql, scope, params, live_start, end, with_since=True)
         rows = conn.execute(text(
-            f"WITH {ctes}, per AS (SELECT camera_id, SUM(x1 - x0) AS secs,"
-            " MAX(CASE WHEN ongoing = 1 THEN orig END) AS since FROM off GROUP BY camera_id"
-            " HAVING SUM(x1 - x0) > 0 ORDER BY secs DESC, camera_id LIMIT :n)"
+            # per camera first, then the scope's cameras (PostgreSQL: no index scan per camera)
+            f"WITH {ctes}, u AS (SELECT x.camera_id, x.secs, {sql.null_ts()} AS since FROM"
+            " (SELECT r.camera_id, SUM(r.seconds) AS secs FROM camera_day_offline r"
+            f" WHERE {day} >= :d0 AND {day} < :d1 GROUP BY r.camera_id) x WHERE x.camera_id IN (SELECT id FROM cams)"
+            " UNION ALL SELECT camera_id, x1 - x0, CASE WHEN ongoing = 1 THEN orig END FROM off),"
+            " per AS (SELECT camera_id, SUM(secs) AS secs, MAX(since) AS since FROM u GROUP BY camera_id"
+            " HAVING SUM(secs) > 0 ORDER BY secs DESC, camera_id LIMIT :n)"
             f" SELECT c.id, c.name, v.name, COALESCE(s.name, '{UNASSIGNED}'), per.secs, per.since FROM per"
             " JOIN camera c ON c.id = per.camera_id JOIN venue v ON v.id = c.venue_id"
             " LEFT JOIN street s ON s.id = v.street_id ORDER BY per.secs DESC, c.id"),

@@ -5,12 +5,36 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from desktop.core.models import Camera, Street, Venue
+from desktop.core import audit
+from desktop.core.access import SYSTEM, Role
+from desktop.core.audit import AuditAction
+from desktop.core.models import Camera, Street, User, Venue
 from desktop.demo.catalogue import DISTRICT, base_area, demo_cameras
 
 
 def stream_url(host: str, port: int, mount: str, variant: str) -> str:
     return f"rtsp://{host}:{port}/{mount}/{variant}"
+
+
+DEMO_USER = "演示"
+DEMO_ROLE = Role.HEAD
+
+
+def seed_demo_user(engine: Engine, role: Role = DEMO_ROLE) -> str:
+    """The demo's account (in the demo's own database): no password, so nobody can log in with
+    it (accounts.authenticate refuses an account without one) and it does not count as the
+    station's first account; `main.py demo` acts as it without asking. Returns the user name."""
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == DEMO_USER)).first()
+        if user is None or user.role != role.value or not user.active:
+            created = user is None
+            user = user or User(username=DEMO_USER, display_name="演示账号")
+            user.role, user.active, user.password_hash = role.value, True, None
+            session.add(user)
+            audit.record(session, SYSTEM, AuditAction.USER_CHANGE, f"user:{DEMO_USER}",
+                         {"created": created, "role": role.value, "demo": True})
+            session.commit()
+    return DEMO_USER
 
 
 def seed_demo(engine: Engine, host: str = "127.0.0.1", port: int = 8554, cameras: int | None = None) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from desktop.core.access import Action, Actor, require
 from desktop.core.evidence_store import EvidenceStore
 from desktop.core.models import Camera
 from desktop.documents.case_sheet import CaseSheet, EvidenceItem, RectificationNotice, TimelineEntry, notice_from_case
@@ -64,9 +65,13 @@ def _evidence_items(record, store: EvidenceStore, cameras: dict[int, str]) -> tu
     return tuple(out)
 
 
-def load_case_sheet(case_id: int, *, engine: Engine | None = None, evidence_root: Path | None = None) -> CaseSheet:
+def load_case_sheet(case_id: int, *, actor: Actor, engine: Engine | None = None,
+                    evidence_root: Path | None = None) -> CaseSheet:
     """The case `case_id` as a CaseSheet (the data directory's database unless `engine` is
-    given). Raises CaseNotFoundError when there is no such case."""
+    given), for printing: PRINT_CASE on the case's street (PermissionDenied otherwise). Raises
+    CaseNotFoundError when there is no such case. Whoever then prints or writes the PDF records
+    it with record_print."""
+    require(actor, Action.PRINT_CASE)
     from desktop.core import case_queries
     from desktop.core.case_rules import CaseNotFoundError as CoreNotFound
     from desktop.core.case_settings import read_setting
@@ -74,11 +79,12 @@ def load_case_sheet(case_id: int, *, engine: Engine | None = None, evidence_root
 
     engine, store = _open(engine, evidence_root)
     try:
-        record = case_queries.get_case(engine, case_id)
+        record = case_queries.get_case(engine, case_id, actor=actor)
     except CoreNotFound:
         raise CaseNotFoundError(f"案件不存在 / no case {case_id}") from None
+    require(actor, Action.PRINT_CASE, street_id=case_queries.case_street(engine, case_id), scoped=True)
     try:
-        venue = get_venue(engine, record.venue_id)
+        venue = get_venue(engine, record.venue_id, actor=actor)
         venue_type, person, phone = venue.venue_type, venue.contact_person, venue.contact_phone
     except NotFoundError:  # an imported case of a venue since removed: what the case itself knows
         venue_type = person = phone = ""
@@ -96,12 +102,21 @@ def load_case_sheet(case_id: int, *, engine: Engine | None = None, evidence_root
         escalation=record.card)
 
 
-def load_rectification_notice(case_id: int, *, issued_on: date | None = None, engine: Engine | None = None,
+def record_print(engine: Engine, actor: Actor, number: str, document: str, output: str = "") -> None:
+    """The audit entry of a printed (or PDF-written) case document: `document` is case_sheet or
+    notice, `output` the file name or the printer."""
+    from desktop.core.audit import AuditAction, record_now
+
+    record_now(engine, actor, AuditAction.PRINT, number, {"document": document, "output": output})
+
+
+def load_rectification_notice(case_id: int, *, actor: Actor, issued_on: date | None = None,
+                              engine: Engine | None = None,
                               evidence_root: Path | None = None) -> RectificationNotice:
     """The 责令改正通知书 of case `case_id`, issued today unless `issued_on` is given.
 
     TODO(cases): once cases store their own notice text (number, 违反条款, requirements), use it
     here; until then the notice is derived from the case sheet (notice_from_case)."""
     where = {k: v for k, v in (("engine", engine), ("evidence_root", evidence_root)) if v is not None}
-    sheet = load_case_sheet(case_id, **where)
+    sheet = load_case_sheet(case_id, actor=actor, **where)
     return notice_from_case(sheet, issued_on=issued_on or date.today())

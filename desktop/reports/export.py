@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from desktop.core.access import Action, Actor, require
+from desktop.core.audit import AuditAction, record_now
 from desktop.core.db import DatabaseError
 from desktop.core.redact import redact_url
 from desktop.reports.monthly import MonthlyReport, build_monthly_report
@@ -33,10 +35,12 @@ class ExportResult:
     seconds: float
 
 
-def export_monthly(engine: Engine, month: date, *, xlsx: str | Path | None = None, pdf: str | Path | None = None,
-                   station: str | None = None) -> ExportResult:
-    """Write the report of `month` (any day of it). DatabaseError when the database cannot be
-    read, ReportError for everything on the output side. At least one of xlsx / pdf."""
+def export_monthly(engine: Engine, month: date, *, actor: Actor, xlsx: str | Path | None = None,
+                   pdf: str | Path | None = None, station: str | None = None) -> ExportResult:
+    """Write the report of `month` (any day of it): EXPORT_REPORTS, audited. DatabaseError when
+    the database cannot be read, ReportError for everything on the output side. At least one of
+    xlsx / pdf."""
+    require(actor, Action.EXPORT_REPORTS)
     if xlsx is None and pdf is None:
         raise ReportError("请至少选择一种输出格式（Excel 或 PDF） / nothing to write")
     for path, ext in ((xlsx, ".xlsx"), (pdf, ".pdf")):
@@ -44,7 +48,7 @@ def export_monthly(engine: Engine, month: date, *, xlsx: str | Path | None = Non
             raise ReportError(f"文件须以 {ext} 结尾 / must end in {ext}: {path}")
     t0 = time.perf_counter()
     try:
-        report = build_monthly_report(engine, month, station=station)
+        report = build_monthly_report(engine, month, actor=actor, station=station)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"读取统计数据失败 / reading the statistics failed ({redact_url(str(engine.url))}): "
                             f"{type(exc).__name__}") from exc
@@ -69,4 +73,6 @@ def export_monthly(engine: Engine, month: date, *, xlsx: str | Path | None = Non
             written.append(write_atomic(path, data))
         except OSError as exc:
             raise ReportError(f"无法写入 / cannot write {path}: {exc.strerror or exc}") from exc
+    record_now(engine, actor, AuditAction.EXPORT, f"{month:%Y-%m}",
+               {"what": "monthly_report", "files": [p.name for p in written]})
     return ExportResult(report, tuple(written), round(time.perf_counter() - t0, 3))

@@ -23,6 +23,8 @@ from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from desktop.core.access import Actor
+from desktop.core.guard import street_filter
 from desktop.core.models import Camera, Street, Venue
 from desktop.core.progress_stats import UNASSIGNED, ProgressReport, StreetProgress, progress_by_street
 from desktop.core.statistics import (
@@ -184,8 +186,9 @@ def _bool_sum(column):
     return func.coalesce(func.sum(case((column == True, 1), else_=0)), 0).cast(Integer)  # noqa: E712
 
 
-def venue_rows(engine: Engine) -> tuple[VenueRow, ...]:
-    """Every venue with its camera counts, ordered by 街镇 (its sort order), then name: one query."""
+def venue_rows(engine: Engine, *, actor: Actor) -> tuple[VenueRow, ...]:
+    """Every venue of the actor's streets with its camera counts, ordered by 街镇 (its sort
+    order), then name: one query."""
     v, st, cam = Venue.__table__, Street.__table__, Camera.__table__
     cams = (select(cam.c.venue_id, func.count(cam.c.id).label("n"), _bool_sum(cam.c.installed).label("inst"),
                    _bool_sum(cam.c.platform_connected).label("conn"))
@@ -197,6 +200,7 @@ def venue_rows(engine: Engine) -> tuple[VenueRow, ...]:
                v.c.contact_phone, func.coalesce(cams.c.n, 0), func.coalesce(cams.c.inst, 0),
                func.coalesce(cams.c.conn, 0), v.c.platform_connected)
         .select_from(v.outerjoin(st, v.c.street_id == st.c.id).outerjoin(cams, cams.c.venue_id == v.c.id))
+        .where(street_filter(actor, v.c.street_id))
         .order_by(func.coalesce(st.c.sort_order, no_street), func.coalesce(st.c.name, ""), v.c.name, v.c.id)
     )
     with engine.connect() as conn:
@@ -217,7 +221,7 @@ def _station_name(engine: Engine) -> str:
         return DEFAULT_STATION
 
 
-def build_monthly_report(engine: Engine, month: date, *, station: str | None = None) -> MonthlyReport:
+def build_monthly_report(engine: Engine, month: date, *, actor: Actor, station: str | None = None) -> MonthlyReport:
     """Everything the month's report prints. `month`: any day of the month.
 
     The month's summary (the heaviest part at district scale) is read on a second connection
@@ -228,8 +232,8 @@ def build_monthly_report(engine: Engine, month: date, *, station: str | None = N
         summary = pool.submit(monthly_summary, engine, month)
         per_day = tuple((d, c, int(n)) for d, c, n in alerts_per_day(engine, scope))
         online = tuple((d, float(r)) for d, r in camera_online_rate(engine, scope) if r is not None)
-        progress = progress_by_street(engine)
-        venues = venue_rows(engine)
+        progress = progress_by_street(engine, actor=actor)
+        venues = venue_rows(engine, actor=actor)
         name = station or _station_name(engine)
         return MonthlyReport(month=month, station=name, generated_at=datetime.now(LOCAL_TZ).replace(tzinfo=None),
                              progress=progress, venues=venues, summary=summary.result(), alerts_per_day=per_day,

@@ -4,7 +4,11 @@ on a runner of its own (cut_clip blocks until the post-roll has arrived) and att
 runner when it is there. A failed clip is logged and shown on the alert; the alert is kept.
 
 Signals carry frozen AlertRecords: `alertRaised` once an alert is stored, `alertUpdated` when
-its clip arrived (or failed) or it was reviewed."""
+its clip arrived (or failed), it was reviewed or acknowledged (签收).
+
+Storing an alert and its clip is the console's own work (no user); queries and reviews act as
+the logged-in user, read from the session on the GUI thread when the request starts, so a user
+switch while a query runs cannot lend the new user's rights to the old request."""
 
 from __future__ import annotations
 
@@ -17,10 +21,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from sqlalchemy.engine import Engine
 
+from desktop.core import audit
+from desktop.core.access import PermissionDenied
 from desktop.core.alerts import (
     AlertError,
     AlertFilter,
     AlertRecord,
+    acknowledge_alert,
     alert_input_from_violation,
     attach_clip,
     count_by_state,
@@ -30,6 +37,7 @@ from desktop.core.alerts import (
 )
 from desktop.core.evidence_store import EvidenceStore
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.streaming.clip import ClipError
 from desktop.streaming.worker import StreamKey
 
@@ -46,8 +54,9 @@ class AlertService(QObject):
     _incoming = Signal(object)  # AnalysisEvent, from any thread
 
     def __init__(self, engine: Engine, store: EvidenceStore, streams, db: TaskRunner, clip_dir: Path,
-                 parent: QObject | None = None) -> None:
+                 session: UserSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.session = session
         self.engine = engine
         self.store = store
         self.streams = streams  # StreamService: worker(StreamKey) -> a worker with cut_clip
@@ -121,15 +130,20 @@ class AlertService(QObject):
     # -- queries and review (DB runner; results on the GUI thread) ------------------------------
     def load(self, filters: AlertFilter, on_done: Callable, limit: int = 500) -> None:
         """on_done((records, counts)) or on_done(exception)."""
+        actor = self.session.actor
+
         def query():
-            return list_alerts(self.engine, filters, limit=limit), count_by_state(self.engine, filters)
+            return (list_alerts(self.engine, filters, limit=limit, actor=actor),
+                    count_by_state(self.engine, filters, actor=actor))
 
         self.db.submit(query, on_done=on_done, on_error=on_done)
 
-    def review(self, alert_id: int, state: str, reviewer: str, comment: str,
-               on_done: Callable | None = None) -> None:
+    def review(self, alert_id: int, state: str, comment: str, on_done: Callable | None = None) -> None:
+        """As the logged-in user (the core records their name as the reviewer)."""
+        actor = self.session.actor
+
         def done(result) -> None:
-            if isinstance(result, AlertError):
+            if isinstance(result, AlertError | PermissionDenied):
                 self.failed.emit(str(result))
             elif isinstance(result, BaseException):
                 self.failed.emit(self.tr("复核保存失败：{0}").format(result))
@@ -138,7 +152,45 @@ class AlertService(QObject):
             if on_done is not None:
                 on_done(result)
 
-        self.db.submit(review_alert, self.engine, alert_id, state, reviewer, comment, on_done=done, on_error=done)
+        self.db.submit(lambda: review_alert(self.engine, alert_id, state, comment, actor=actor),
+                       on_done=done, on_error=done)
+
+    def acknowledge(self, alert_id: int, on_done: Callable | None = None) -> None:
+        """签收 as the logged-in user; an alert someone else acknowledged first keeps theirs (the
+        record that comes back says who)."""
+        actor = self.session.actor
+
+        def done(result) -> None:
+            if isinstance(result, AlertError | PermissionDenied):
+                self.failed.emit(str(result))
+            elif isinstance(result, BaseException):
+                self.failed.emit(self.tr("签收失败：{0}").format(result))
+            else:
+                self.alertUpdated.emit(self.with_clip_note(result))
+            if on_done is not None:
+                on_done(result)
+
+        self.db.submit(lambda: acknowledge_alert(self.engine, alert_id, actor=actor), on_done=done, on_error=done)
+
+    def record_evidence_view(self, record: AlertRecord, evidence_id: int, opened: str,
+                             on_done: Callable | None = None) -> None:
+        """An audit entry (查看证据) for evidence of an alert the user explicitly opened (the
+        clip player, a picture enlarged), written on the DB runner; `opened` says what."""
+        actor = self.session.actor
+
+        def write() -> None:
+            audit.record_now(self.engine, actor, audit.AuditAction.EVIDENCE_VIEW, f"evidence:{evidence_id}",
+                             {"alert_id": record.id, "opened": opened, "venue": record.venue_name,
+                              "camera": record.camera_name})
+
+        def done(result) -> None:
+            if isinstance(result, BaseException):
+                log.warning("evidence view of alert %s not audited: %s", record.id, result)
+                self.failed.emit(self.tr("查看证据未能记入审计日志：{0}").format(result))
+            if on_done is not None:
+                on_done(result)
+
+        self.db.submit(write, on_done=done, on_error=done)
 
     def with_clip_note(self, record: AlertRecord) -> AlertRecord:
         reason = self.clip_errors.get(record.id)

@@ -1,7 +1,11 @@
 """Qt glue of the registry (一户一档): every desktop.core.registry call runs on the console's DB
 runner, never on the GUI thread; results come back to the GUI thread through the runner's
 signal. `changed` fires after every successful change (the registry page and the wall reload
-on it). Connection tests run on a runner of their own: a dead camera takes up to 8 s."""
+on it). Connection tests run on a runner of their own: a dead camera takes up to 8 s.
+
+Every call acts as the logged-in user: the session's actor is read on the GUI thread when the
+request starts and goes with the task, so lists hold the user's streets only and the core
+refuses what the role may not change."""
 
 from __future__ import annotations
 
@@ -15,11 +19,13 @@ from PySide6.QtCore import QObject, Signal
 from sqlalchemy.engine import Engine
 
 from desktop.core import registry
+from desktop.core.access import Actor, PermissionDenied
 from desktop.core.credentials import Credentials, with_credentials
 from desktop.core.redact import redact_text, redact_url
 from desktop.core.registry import CameraInput, CameraRecord, StreetRecord, VenueInput, VenueRecord
 from desktop.core.registry_search import SearchEntry, make_entry
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.streaming.probe import ProbeResult, probe
 
 log = logging.getLogger(__name__)
@@ -71,16 +77,17 @@ def merge_credentials(stored: Credentials, edit: CredentialEdit) -> Credentials:
                        stored.secret if edit.secret is None else edit.secret)
 
 
-def read_snapshot(engine: Engine) -> RegistrySnapshot:
-    """On the DB thread: venues, cameras, streets and the search entries (pinyin included)."""
-    venues = registry.list_venues(engine)
-    cameras = registry.list_cameras(engine)
+def read_snapshot(engine: Engine, *, actor: Actor) -> RegistrySnapshot:
+    """On the DB thread: venues, cameras, streets and the search entries (pinyin included), of
+    the actor's streets."""
+    venues = registry.list_venues(engine, actor=actor)
+    cameras = registry.list_cameras(engine, actor=actor)
     names: dict[int, list[str]] = {}
     for c in cameras:
         names.setdefault(c.venue_id, []).append(c.name)
     entries = tuple(make_entry(v.id, v.name, v.address, v.license_no, v.street, v.venue_type, v.build_progress,
                                names.get(v.id, ())) for v in venues)
-    return RegistrySnapshot(tuple(registry.list_streets(engine)), tuple(venues), tuple(cameras), entries)
+    return RegistrySnapshot(tuple(registry.list_streets(engine, actor=actor)), tuple(venues), tuple(cameras), entries)
 
 
 class RegistryService(QObject):
@@ -88,9 +95,10 @@ class RegistryService(QObject):
     failed = Signal(str)  # an operation failed for a reason other than invalid input
     progress = Signal(int, int)  # done, total of the running import or export
 
-    def __init__(self, engine: Engine, db: TaskRunner, prober: TaskRunner | None = None,
+    def __init__(self, engine: Engine, db: TaskRunner, session: UserSession, prober: TaskRunner | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.session = session
         self.engine = engine
         self.db = db
         self._own_prober = prober is None
@@ -116,35 +124,40 @@ class RegistryService(QObject):
 
     # -- reading -----------------------------------------------------------------------------
     def load(self, on_done: Callback, on_error: Callback = None):
-        return self._run(self.tr("读取单位档案"), read_snapshot, self.engine, on_done=on_done, on_error=on_error)
+        actor = self.session.actor
+        return self._run(self.tr("读取单位档案"), lambda: read_snapshot(self.engine, actor=actor),
+                         on_done=on_done, on_error=on_error)
 
     # -- changes -----------------------------------------------------------------------------
     def save_venue(self, data: VenueInput, on_done: Callback = None, on_error: Callback = None):
         """on_done(venue id); on_error(ValidationError with .errors) for bad input."""
-        return self._run(self.tr("保存单位"), registry.save_venue, self.engine, data,
+        actor = self.session.actor
+        return self._run(self.tr("保存单位"), lambda: registry.save_venue(self.engine, data, actor=actor),
                          on_done=on_done, on_error=on_error, changes=True)
 
     def delete_venue(self, venue_id: int, on_done: Callback = None, on_error: Callback = None):
-        return self._run(self.tr("删除单位"), registry.delete_venue, self.engine, venue_id,
+        actor = self.session.actor
+        return self._run(self.tr("删除单位"), lambda: registry.delete_venue(self.engine, venue_id, actor=actor),
                          on_done=on_done, on_error=on_error, changes=True)
 
     def save_camera(self, data: CameraInput, credentials: CredentialEdit = CredentialEdit(),
                     on_done: Callback = None, on_error: Callback = None):
         """Credentials typed in the dialog are merged with the stored ones on the DB thread, so
         the stored password never travels to the GUI."""
-        engine = self.engine
+        engine, actor = self.engine, self.session.actor
 
         def save() -> int:
             creds = None
             if not credentials.keeps_stored:
                 stored = registry.camera_credentials(engine, data.id) if data.id is not None else Credentials()
                 creds = merge_credentials(stored, credentials)
-            return registry.save_camera(engine, replace(data, credentials=creds))
+            return registry.save_camera(engine, replace(data, credentials=creds), actor=actor)
 
         return self._run(self.tr("保存摄像头"), save, on_done=on_done, on_error=on_error, changes=True)
 
     def delete_camera(self, camera_id: int, on_done: Callback = None, on_error: Callback = None):
-        return self._run(self.tr("删除摄像头"), registry.delete_camera, self.engine, camera_id,
+        actor = self.session.actor
+        return self._run(self.tr("删除摄像头"), lambda: registry.delete_camera(self.engine, camera_id, actor=actor),
                          on_done=on_done, on_error=on_error, changes=True)
 
     # -- connection test ---------------------------------------------------------------------
@@ -180,11 +193,12 @@ class RegistryService(QObject):
         """on_done(ImportReport). A dry run changes nothing; a real one emits `changed` if it committed."""
         from desktop.core import venue_io
 
-        engine, progress = self.engine, self._progress
+        engine, progress, actor = self.engine, self._progress, self.session.actor
         kwargs = {} if defaults is None else {"defaults": defaults}
 
         def run():
-            return venue_io.import_venues(engine, Path(path), dry_run=dry_run, progress=progress, **kwargs)
+            return venue_io.import_venues(engine, Path(path), actor=actor, dry_run=dry_run, progress=progress,
+                                          **kwargs)
 
         def done(report) -> None:
             if on_done is not None:
@@ -198,8 +212,9 @@ class RegistryService(QObject):
         """on_done(ExportSummary)."""
         from desktop.core import venue_io
 
-        engine, progress = self.engine, self._progress
-        return self._run(self.tr("导出"), lambda: venue_io.export_venues(engine, Path(path), progress=progress),
+        engine, progress, actor = self.engine, self._progress, self.session.actor
+        return self._run(self.tr("导出"),
+                         lambda: venue_io.export_venues(engine, Path(path), actor=actor, progress=progress),
                          on_done=on_done, on_error=on_error)
 
     def shutdown(self, wait: bool = True) -> None:
@@ -211,7 +226,7 @@ def error_text(exc: BaseException) -> str:
     """What a person may read of an error. Our own errors (invalid input, not found, unreadable
     spreadsheet) carry messages written for people; anything else may quote SQL parameters,
     a camera's password among them, so only its kind is shown (the log has the rest)."""
-    if isinstance(exc, ValueError | LookupError):
+    if isinstance(exc, ValueError | LookupError | PermissionDenied):
         return redact_text(str(exc))
     return f"{type(exc).__name__}（详情见日志）"
 

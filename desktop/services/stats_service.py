@@ -17,9 +17,11 @@ from PySide6.QtCore import QObject, Signal
 from sqlalchemy.engine import Engine
 
 from desktop.core import statistics
+from desktop.core.access import Actor
 from desktop.core.registry import list_streets
 from desktop.core.statistics import CaseFunnel, OfflineCamera, ReviewOutcome, StatsScope, VenueCount
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ class StatsBundle:
     streets: tuple[str, ...]  # the station's 街镇, for the scope bar
 
 
-def read_bundle(engine: Engine, scope: StatsScope, ranking: int = 10) -> StatsBundle:
-    """DB runner: all the queries of one scope."""
+def read_bundle(engine: Engine, scope: StatsScope, ranking: int = 10, *, actor: Actor) -> StatsBundle:
+    """DB runner: all the queries of one scope; the scope bar offers the actor's streets."""
     most, fewest = statistics.venue_ranking(engine, scope, n=ranking)
     return StatsBundle(
         scope=scope,
@@ -56,7 +58,7 @@ def read_bundle(engine: Engine, scope: StatsScope, ranking: int = 10) -> StatsBu
         funnel=statistics.case_funnel(engine, scope),
         online_rate=tuple(tuple(r) for r in statistics.camera_online_rate(engine, scope)),
         offline=tuple(statistics.cameras_offline_longest(engine, scope, n=ranking)),
-        streets=tuple(s.name for s in list_streets(engine)),
+        streets=tuple(s.name for s in list_streets(engine, actor=actor)),
     )
 
 
@@ -66,8 +68,9 @@ class StatsService(QObject):
     reportWritten = Signal(object)  # desktop.reports.export.ExportResult
     reportFailed = Signal(str)
 
-    def __init__(self, engine: Engine, db: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(self, engine: Engine, db: TaskRunner, session: UserSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.session = session
         self.engine = engine
         self.db = db
         self._latest = 0
@@ -89,13 +92,17 @@ class StatsService(QObject):
             else:
                 self.loaded.emit(result)
 
-        self.db.submit(read_bundle, self.engine, scope, on_done=done, on_error=done)
+        actor = self.session.actor
+        self.db.submit(lambda: read_bundle(self.engine, scope, actor=actor), on_done=done, on_error=done)
         return ticket
 
     def export_monthly(self, month, xlsx=None, pdf=None) -> None:
         """The monthly report (进度报表, 统计表, 监管月报) on the db thread: the queries and the
-        rendering (QPainter on a QPdfWriter is allowed off the GUI thread) never block the GUI."""
+        rendering (QPainter on a QPdfWriter is allowed off the GUI thread) never block the GUI.
+        As the logged-in user: the core refuses a role without 导出报表 and audits the export."""
         from desktop.reports.export import export_monthly
+
+        actor = self.session.actor
 
         def done(result) -> None:
             if isinstance(result, BaseException):
@@ -103,4 +110,5 @@ class StatsService(QObject):
             else:
                 self.reportWritten.emit(result)
 
-        self.db.submit(lambda: export_monthly(self.engine, month, xlsx=xlsx, pdf=pdf), on_done=done, on_error=done)
+        self.db.submit(lambda: export_monthly(self.engine, month, actor=actor, xlsx=xlsx, pdf=pdf),
+                       on_done=done, on_error=done)

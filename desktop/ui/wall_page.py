@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QVBoxLayout, QWidget
 
+from desktop.core.access import SYSTEM, Actor
 from desktop.core.patrol_groups import PatrolGroupRecord
 from desktop.core.settings_file import load_json, save_json
 from desktop.core.snapshot import save_snapshot
@@ -19,6 +20,7 @@ from desktop.core.wall_plan import WallPlan, layout_for
 from desktop.services.snapshot_grabber import Grab, grab_full_resolution
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.streaming.worker import StreamKey
 from desktop.ui.camera_tile import CameraTile
 from desktop.ui.patrol import Patrol
@@ -38,16 +40,19 @@ class WallPage(QWidget):
     patrolGroupDeleteRequested = Signal(int)
 
     def __init__(self, streams: StreamService, files: TaskRunner, snapshot_dir: Path, user: str = "",
-                 plan_path: Path | None = None, parent: QWidget | None = None) -> None:
+                 plan_path: Path | None = None, parent: QWidget | None = None,
+                 session: UserSession | None = None) -> None:
         super().__init__(parent)
+        self.session = session if session is not None else UserSession(SYSTEM)
         self.plan_path = plan_path  # the duty officer's wall survives a restart
         self.streams = streams
         self.files = files
         self.snapshot_dir = snapshot_dir
-        self.user = user
-        # (png, camera id, frame time, source "tile"/"maximised") → stored evidence; called on the
-        # files thread. The console sets it: every snapshot is also content-addressed evidence.
-        self.store_evidence: Callable[[bytes, int, datetime, str], object] | None = None
+        self._user = user
+        # (png, camera id, frame time, source "tile"/"maximised", actor) → stored evidence; called
+        # on the files thread. The console sets it: every snapshot is also content-addressed
+        # evidence, stored as the user who pressed 抓拍.
+        self.store_evidence: Callable[[bytes, int, datetime, str, Actor], object] | None = None
         self.cameras: dict[int, WallCamera] = {}
         self.patrol_groups: dict[int, PatrolGroupRecord] = {}
         self.ask_group_name = self._ask_group_name  # tests answer instead of a modal dialog
@@ -238,6 +243,11 @@ class WallPage(QWidget):
         name, ok = QInputDialog.getText(self, self.tr("存为轮巡分组"), self.tr("分组名称："))
         return name.strip() if ok else ""
 
+    @property
+    def user(self) -> str:
+        """The name in a snapshot's file name: the logged-in user's."""
+        return self._user or self.session.actor.name
+
     # -- snapshots ---------------------------------------------------------------------------
     def snapshot_selected(self) -> None:
         index = self.wall.maximized if self.wall.maximized is not None else self.wall.selected
@@ -254,7 +264,7 @@ class WallPage(QWidget):
         cam, sub = source.camera, self._tiles[index].worker if self._tiles[index] else source.worker
         self.message.emit(self.tr("正在抓拍 {0}……").format(cam.title))
         origin = "maximised" if self.wall.maximized == index else "tile"
-        store = self.store_evidence
+        store, actor, user = self.store_evidence, self.session.actor, self.user
 
         def grab() -> tuple[Path, Grab]:
             try:
@@ -262,9 +272,9 @@ class WallPage(QWidget):
             except RuntimeError:
                 raise RuntimeError(self.tr("该摄像头当前没有画面")) from None
             when = datetime.fromtimestamp(shot.frame_time).astimezone()
-            path = save_snapshot(shot.image, self.snapshot_dir, cam.title, cam.camera_id, when, self.user)
+            path = save_snapshot(shot.image, self.snapshot_dir, cam.title, cam.camera_id, when, user)
             if store is not None:  # the same bytes, content-addressed, with camera, venue, time and who
-                store(path.read_bytes(), cam.camera_id, when, origin)
+                store(path.read_bytes(), cam.camera_id, when, origin, actor)
             return path, shot
 
         def done(result) -> None:

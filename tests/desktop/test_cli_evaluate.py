@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from detectors.types import Box
+from tests.actors import ADMIN, person
 from tests.detectors.conftest import model_cache, model_dir, photos  # noqa: F401 — the session fixtures
 from tests.detectors.test_mask_classifier import draw_surgical_mask
 from tests.detectors.test_real_models import FACES, PEOPLE
@@ -299,8 +300,8 @@ def test_reviews_field_precision_per_category(env, tmp_path):
     engine = make_engine(f"sqlite:///{data / 'console.db'}")
     migrate(engine)
     store = EvidenceStore(data / "evidence", engine)
-    venue = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇"))
-    camera = save_camera(engine, CameraInput(venue, "烹饪区", "rtsp://10.0.0.5/sub"))
+    venue = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇"), actor=ADMIN)
+    camera = save_camera(engine, CameraInput(venue, "烹饪区", "rtsp://10.0.0.5/sub"), actor=ADMIN)
     t0 = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
     plan = (
         [("未戴口罩", CONFIRMED)] * 3
@@ -325,7 +326,7 @@ def test_reviews_field_precision_per_category(env, tmp_path):
             ),
         )
         if verdict:
-            review_alert(engine, alert.id, verdict, "张三")
+            review_alert(engine, alert.id, verdict, actor=person("张三"))
     engine.dispose()
 
     p = evaluate(env, "--reviews", "--json")

@@ -8,7 +8,6 @@ import av
 from sqlmodel import Session, select
 
 from desktop import paths
-from desktop.core.access import SYSTEM
 from desktop.core.alerts import AlertFilter, list_alerts
 from desktop.core.db import database_url, make_engine, migrate
 from desktop.core.evidence_store import EvidenceStore, sha256_file
@@ -16,6 +15,7 @@ from desktop.core.models import Camera
 from desktop.demo.seed import seed_demo
 from desktop.services.user_session import UserSession
 from desktop.ui.app import Console, GuiOptions, make_application
+from tests.desktop.ui.actors import DUTY
 
 # Lights off all day: the cooks moving in the demo kitchen are "夜间移动目标" at any hour the
 # test runs, with no model needed (motion rule); business hours all day too, so no after-hours alert.
@@ -36,7 +36,7 @@ def test_demo_stream_to_alert_with_evidence_in_the_panel(qtbot, rtsp_server, dat
         s.add_all(cams)
         s.commit()
         night_cam = cams[0].id
-    console = Console(GuiOptions(size=(1280, 800)), UserSession(SYSTEM))
+    console = Console(GuiOptions(size=(1280, 800)), UserSession(DUTY))
     console.start()
     try:
         page = console.window.alerts_page
@@ -44,15 +44,15 @@ def test_demo_stream_to_alert_with_evidence_in_the_panel(qtbot, rtsp_server, dat
         started = time.time()
         qtbot.waitUntil(lambda: page.model.rowCount() >= 1, timeout=30000)
         assert time.time() - started < 25
-        (record,) = list_alerts(engine, AlertFilter(camera_id=night_cam))
+        (record,) = list_alerts(engine, AlertFilter(camera_id=night_cam), actor=DUTY)
         assert record.category == "夜间移动目标" and record.tier == "非AI"
         assert console.window.wall_page.wall.flashing()  # its tile is on the first page
         # The clip arrives ≥ 5 s after the moment: then every evidence file is there, unaltered.
         def clip():
-            r = list_alerts(engine, AlertFilter(camera_id=night_cam))[0]
+            r = list_alerts(engine, AlertFilter(camera_id=night_cam), actor=DUTY)[0]
             return r.evidence_of("clip")
         qtbot.waitUntil(lambda: clip() is not None, timeout=30000)
-        record = list_alerts(engine, AlertFilter(camera_id=night_cam))[0]
+        record = list_alerts(engine, AlertFilter(camera_id=night_cam), actor=DUTY)[0]
         store = EvidenceStore(paths.evidence_dir(), engine)
         assert store.verify() == []
         for role in ("clean", "boxes", "clip"):
@@ -64,7 +64,7 @@ def test_demo_stream_to_alert_with_evidence_in_the_panel(qtbot, rtsp_server, dat
         # seconds after the stream started; the full 5 s pre-roll is tested in test_remote).
         assert frames >= 80
         # The cooldown holds: one alert for this camera and category, not one per frame.
-        assert len(list_alerts(engine, AlertFilter(camera_id=night_cam))) == 1
+        assert len(list_alerts(engine, AlertFilter(camera_id=night_cam), actor=DUTY)) == 1
         # 打开录像: the clip in the libvlc player; 抓拍 there is stored as evidence (source player).
         page.table.selectRow(0)
         qtbot.waitUntil(lambda: page.detail.play_button.isEnabled(), timeout=10000)

@@ -24,8 +24,11 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from desktop.core.access import Action, Actor, require
 from desktop.core.atomic_file import write_atomic
+from desktop.core.audit import AuditAction, record_now
 from desktop.core.credentials import split_credentials
+from desktop.core.guard import audits_refusals, street_filter
 from desktop.core.venue_io.columns import TEMPLATE_COLUMNS, TEMPLATE_SHEET
 from desktop.core.venue_io.errors import SpreadsheetError
 from desktop.core.venue_io.existing import CAMERA_T, STREET_T, VENUE_T
@@ -50,16 +53,19 @@ def _clean(url: str | None) -> str:
     return split_credentials(url or "")[0]
 
 
-def export_rows(engine: Engine) -> tuple[list[list[str]], int, int]:
-    """The template rows (without header), the venue count and the camera count."""
+def export_rows(engine: Engine, actor: Actor) -> tuple[list[list[str]], int, int]:
+    """The template rows (without header) of the actor's streets, the venue count and the camera
+    count."""
+    in_scope = street_filter(actor, VENUE_T.c.street_id)
     with engine.connect() as conn:
         streets = {sid: (order, name) for sid, order, name in
                    conn.execute(select(STREET_T.c.id, STREET_T.c.sort_order, STREET_T.c.name))}
         venues = conn.execute(select(VENUE_T.c.id, VENUE_T.c.street_id, *[VENUE_T.c[c] for c in _VENUE_COLS])
-                              ).mappings().all()
+                              .where(in_scope)).mappings().all()
         cameras: dict[int, list] = defaultdict(list)
         for cam in conn.execute(select(CAMERA_T.c.venue_id, CAMERA_T.c.name, CAMERA_T.c.area, CAMERA_T.c.sub_url,
                                        CAMERA_T.c.main_url, CAMERA_T.c.enabled, CAMERA_T.c.platform_connected)
+                                .join(VENUE_T, VENUE_T.c.id == CAMERA_T.c.venue_id).where(in_scope)
                                 .order_by(CAMERA_T.c.venue_id, CAMERA_T.c.sort_order, CAMERA_T.c.id)):
             cameras[cam.venue_id].append(cam)
     no_street = (1 << 30, "")
@@ -148,16 +154,20 @@ def _csv_bytes(rows: list[list[str]], tick: Throttled) -> bytes:
     return buf.getvalue().encode("utf-8-sig")  # with BOM: Excel opens it as UTF-8
 
 
-def export_venues(engine: Engine, path: str | Path, *, progress: ProgressFn | None = None) -> ExportSummary:
-    """Write the whole registry to .xlsx or .csv (atomically: the old file stays until the new one
-    is complete). SpreadsheetError for an unsupported extension."""
+@audits_refusals
+def export_venues(engine: Engine, path: str | Path, *, actor: Actor,
+                  progress: ProgressFn | None = None) -> ExportSummary:
+    """Write the registry of the actor's streets to .xlsx or .csv (atomically: the old file
+    stays until the new one is complete); MANAGE_REGISTRY, audited. SpreadsheetError for an
+    unsupported extension."""
+    require(actor, Action.MANAGE_REGISTRY)
     t0 = time.perf_counter()
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise SpreadsheetError(f"不支持导出为「{suffix or path.name}」，请使用 .xlsx 或 .csv"
                                "（export to .xlsx or .csv）")
-    rows, venues, cameras = export_rows(engine)
+    rows, venues, cameras = export_rows(engine, actor)
     tick = Throttled(progress, len(rows))
     tick(0)
     data = _xlsx_bytes(rows, tick) if suffix == ".xlsx" else _csv_bytes(rows, tick)
@@ -165,4 +175,5 @@ def export_venues(engine: Engine, path: str | Path, *, progress: ProgressFn | No
     tick.finish()
     summary = ExportSummary(str(path), suffix[1:], venues, cameras, len(rows), round(time.perf_counter() - t0, 3))
     log.info("exported %d venues, %d cameras to %s in %.2fs", venues, cameras, path.name, summary.seconds)
+    record_now(engine, actor, AuditAction.EXPORT, path.name, {"what": "venues", "venues": venues, "cameras": cameras})
     return summary

@@ -14,14 +14,19 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
+from desktop.core import audit
+from desktop.core.access import Action, Actor, require
+from desktop.core.audit import AuditAction
+from desktop.core.guard import audits_refusals, limited
 from desktop.core.models import utcnow
 from desktop.core.redact import redact_text
 from desktop.core.venue_io import values
 from desktop.core.venue_io.columns import HeaderMatch, find_header
 from desktop.core.venue_io.errors import SpreadsheetError
-from desktop.core.venue_io.existing import load_existing
-from desktop.core.venue_io.normalize import fold_text
+from desktop.core.venue_io.existing import Existing, load_existing
+from desktop.core.venue_io.normalize import fold_text, match_key
 from desktop.core.venue_io.plan import Plan, build_plan
 from desktop.core.venue_io.progress import ProgressFn, Throttled
 from desktop.core.venue_io.report import FORMAT_LABELS, ImportDefaults, ImportReport
@@ -69,12 +74,30 @@ def locate_tables(sheets: list[RawSheet], name: str) -> tuple[list[tuple[RawShee
                            "（no recognisable header row）")
 
 
-def import_venues(engine: Engine, path: str | Path, *, dry_run: bool = False,
+def _street_check(actor: Actor, existing: Existing):
+    """None for an actor of every street, else: is this street name one of the actor's? A new
+    street (not in the database yet) never is."""
+    if not limited(actor):
+        return None
+    streets = actor.streets or frozenset()
+
+    def allowed(name: str) -> bool:
+        found = existing.streets.get(match_key(name)) if name else None
+        return found is not None and found[0] in streets
+
+    return allowed
+
+
+@audits_refusals
+def import_venues(engine: Engine, path: str | Path, *, actor: Actor, dry_run: bool = False,
                   defaults: ImportDefaults = ImportDefaults(), progress: ProgressFn | None = None,
                   today: date | None = None, xlsx_reader: str = "fast") -> ImportReport:
-    """Import venues (and cameras, credentials) from an .xlsx or .csv. Raises SpreadsheetError
-    for a file that cannot be read or has no usable header, ValueError for bad defaults; every
-    row problem is in the returned report instead."""
+    """Import venues (and cameras, credentials) from an .xlsx or .csv (MANAGE_REGISTRY). Raises
+    SpreadsheetError for a file that cannot be read or has no usable header, ValueError for bad
+    defaults; every row problem is in the returned report instead, including rows of streets
+    outside the actor's scope (then nothing is written). The import's counts go to the audit
+    trail in its own transaction."""
+    require(actor, Action.MANAGE_REGISTRY)
     t0 = time.perf_counter()
     path = Path(path)
     defaults = check_defaults(defaults)
@@ -105,9 +128,11 @@ def import_venues(engine: Engine, path: str | Path, *, dry_run: bool = False,
         tx = conn.begin()
         try:
             existing = load_existing(conn)
-            plan = build_plan(parsed, existing, defaults)
+            plan = build_plan(parsed, existing, defaults, _street_check(actor, existing))
             if plan.errors == 0:
                 stored = apply_plan(conn, plan, existing, utcnow())
+                if not dry_run:
+                    _audit_import(conn, actor, path, plan, stored)
             if plan.errors or dry_run:
                 tx.rollback()
             else:
@@ -129,6 +154,16 @@ def import_venues(engine: Engine, path: str | Path, *, dry_run: bool = False,
              " dry-run" if dry_run else "", report.summary(), t_read - t0, t_parse - t_read,
              time.perf_counter() - t_parse)
     return report
+
+
+def _audit_import(conn, actor: Actor, path: Path, plan: Plan, stored: int) -> None:
+    """The summary, in the import's own transaction: both commit or neither."""
+    with Session(bind=conn) as s:  # joins the connection's transaction; commits nothing itself
+        audit.record(s, actor, AuditAction.IMPORT, path.name,
+                     {"what": "venues", "rows": len(plan.results), "venues_added": plan.venues_added,
+                      "venues_updated": plan.venues_updated, "cameras_added": plan.cameras_added,
+                      "cameras_updated": plan.cameras_updated, "credentials_stored": stored,
+                      "new_streets": list(plan.new_streets)})
 
 
 def db_failure_text(exc: SQLAlchemyError) -> str:

@@ -4,7 +4,7 @@ one RowResult per row. Pure Python on dicts; the file's own consistency is check
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from desktop.core.credentials import Credentials
@@ -70,9 +70,11 @@ def _row_ref(pr, other) -> str:
 
 
 class Planner:
-    def __init__(self, existing: Existing, defaults: ImportDefaults) -> None:
+    def __init__(self, existing: Existing, defaults: ImportDefaults,
+                 street_allowed: Callable[[str], bool] | None = None) -> None:
         self.ex = existing
         self.defaults = defaults
+        self.street_allowed = street_allowed
         self.results: dict[int, RowResult] = {}
         self.plan = Plan(results=[])
         self._new_streets: dict[str, str] = {}
@@ -194,6 +196,8 @@ class Planner:
             values.update(fields)
             if values["street"]:
                 values["street"] = self._street(str(values["street"]))
+            if not self._allowed(e, str(values["street"] or "")):
+                return
             venue_ref: object = ("new", len(self.plan.venue_inserts))
             self.plan.venue_inserts.append(values)
             self.plan.venues_added += 1
@@ -205,6 +209,10 @@ class Planner:
             for f, v in defaults.items():
                 if f not in fields and not old[f]:
                     fields[f] = self._street(v) if f == "street" else v
+            # Both where the venue is and where the file would move it must be the user's.
+            target = str(fields.get("street", old["street"]) or "")
+            if not (self._allowed(e, str(old["street"] or "")) and self._allowed(e, target)):
+                return
             changed = {f: fields[f] for f in VENUE_FIELDS if f in fields and old[f] != fields[f]}
             changes = [f"{_LABELS[f]}: {_show(old[f])} → {_show(v)}" for f, v in changed.items()]
             if changed:
@@ -254,6 +262,15 @@ class Planner:
                 changes.append(f"{label}用户名/密码已更新")
         return ("updated" if changes else "unchanged"), changes, next_order
 
+    def _allowed(self, e: _Entry, street: str) -> bool:
+        """False (and the entry's rows failed) when the importing user may not change venues of
+        this street."""
+        if self.street_allowed is None or self.street_allowed(street):
+            return True
+        where = f"街镇「{street}」" if street else "没有街镇的单位"
+        self._fail_entry(e, f"{where}不在本账号的范围内，不能导入 / street outside the user's scope")
+        return False
+
     def _fail_entry(self, e: _Entry, reason: str) -> None:
         rows = [e.first] + [p for p in e.cameras.values() if p is not e.first]
         for pr in rows:
@@ -265,5 +282,8 @@ class Planner:
         self.results[i] = RowResult(pr.sheet, pr.row, action, pr.name, reason, tuple(changes))
 
 
-def build_plan(rows: Sequence, existing: Existing, defaults: ImportDefaults) -> Plan:
-    return Planner(existing, defaults).build(rows)
+def build_plan(rows: Sequence, existing: Existing, defaults: ImportDefaults,
+               street_allowed: Callable[[str], bool] | None = None) -> Plan:
+    """`street_allowed(street name)`: whether the importing user may change venues of that
+    street (None: every street); a row outside is an error row, so nothing is written."""
+    return Planner(existing, defaults, street_allowed).build(rows)

@@ -23,11 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.access import SYSTEM, Action, Actor
 from desktop.core.alerts import CONFIRMED, FALSE_ALARM, PENDING, AlertRecord
 from desktop.services.alert_service import POST_S
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.ui.alerts.model import local_time, tier_color
 from desktop.ui.clip_player_dialog import ClipPlayerDialog
+from desktop.ui.picture_dialog import PictureDialog, load_full_picture
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +52,28 @@ def clip_duration(path: Path) -> float:
         return float(c.duration or 0) / av.time_base
 
 
+class _Picture(QLabel):
+    """A picture of the pane; double-click opens it large (an audited view of the evidence)."""
+
+    doubleClicked = Signal()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        self.doubleClicked.emit()
+        super().mouseDoubleClickEvent(event)
+
+
 class AlertDetail(QWidget):
-    reviewRequested = Signal(int, str, str, str)  # alert id, state, reviewer, comment
+    reviewRequested = Signal(int, str, str)  # alert id, state, comment (the reviewer is the logged-in user)
+    acknowledgeRequested = Signal(int)  # 签收 this alert (as the logged-in user)
+    evidenceOpened = Signal(object, int, str)  # AlertRecord, evidence id, what was opened: for the audit trail
     fileCaseRequested = Signal()  # 立案 from the selected alert(s)
     openCaseRequested = Signal(int)  # a case this alert was filed into
     snapshotStored = Signal(object)  # EvidenceInfo of a snapshot taken in the clip player
 
-    def __init__(self, files: TaskRunner, evidence_root: Path, reviewer: str = "", parent: QWidget | None = None):
+    def __init__(self, files: TaskRunner, evidence_root: Path, session: UserSession | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        self.session = session if session is not None else UserSession(SYSTEM)
         self.files = files
         self.evidence_root = evidence_root
         self.record: AlertRecord | None = None
@@ -67,19 +84,29 @@ class AlertDetail(QWidget):
         self.info.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.clean = self._picture_label()
         self.boxes = self._picture_label()
+        self.clean.doubleClicked.connect(lambda: self.open_picture("clean"))
+        self.boxes.doubleClicked.connect(lambda: self.open_picture("boxes"))
+        self._pictures: list[PictureDialog] = []
         self.clip_label = QLabel(self)
         self.clip_label.setWordWrap(True)
         self.clip_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.play_button = QPushButton(self.tr("打开录像"), self)
         self.play_button.setToolTip(self.tr("逐帧查看告警录像，可变速、加书签、抓拍存证"))
         self.play_button.clicked.connect(self.open_clip)
-        # (png, camera id, frame time, source) → stored evidence, on the files thread (the console
-        # sets it): snapshots from the clip player become content-addressed evidence.
-        self.store_snapshot: Callable[[bytes, int, datetime, str], object] | None = None
+        # (png, camera id, frame time, source, actor) → stored evidence, on the files thread (the
+        # console sets it): snapshots from the clip player become content-addressed evidence.
+        self.store_snapshot: Callable[[bytes, int, datetime, str, Actor], object] | None = None
         self._players: list[ClipPlayerDialog] = []
-        self.reviewer = QLineEdit(reviewer, self)
-        self.reviewer.setPlaceholderText(self.tr("复核人"))
-        self.reviewer.setMaximumWidth(140)
+        # 签收: the duty officer signs the alert off as seen; after that it says by whom and when.
+        self.ack_label = QLabel(self)
+        self.ack_label.setObjectName("ackLabel")
+        self.ack_button = QPushButton(self.tr("签收"), self)
+        self.ack_button.setObjectName("ackButton")
+        self.ack_button.setToolTip(self.tr("确认已看到此告警（复核也视为签收）"))
+        self.ack_button.clicked.connect(self._acknowledge)
+        # The reviewer is whoever is logged in (the core records their name): shown, not typed.
+        self.reviewer = QLabel(self)
+        self.reviewer.setObjectName("reviewerLabel")
         self.comment = QLineEdit(self)
         self.comment.setPlaceholderText(self.tr("复核说明（重新复核时必填）"))
         self.confirm_button = QPushButton(self.tr("已确认"), self)
@@ -119,12 +146,30 @@ class AlertDetail(QWidget):
         clip_row.addWidget(self.clip_label, 1)
         clip_row.addWidget(self.play_button)
         layout.addLayout(clip_row)
+        ack_row = QHBoxLayout()
+        ack_row.addWidget(self.ack_label)
+        ack_row.addWidget(self.ack_button)
+        ack_row.addStretch(1)
+        layout.addLayout(ack_row)
         layout.addLayout(review)
         layout.addStretch(1)
-        self.show_record(None)
+        self.session.changed.connect(lambda _actor: self.apply_role())
+        self.apply_role()
 
-    def _picture_label(self) -> QLabel:
-        label = QLabel(self)
+    def apply_role(self) -> None:
+        """审核 (已确认 / 误报) only for a role that reviews alerts, 立案 only for one that files
+        cases: a 值班员 watches and acknowledges, the buttons are not theirs to see."""
+        may_review = self.session.can(Action.REVIEW_ALERT)
+        for w in (self.reviewer, self.comment, self.confirm_button, self.false_button):
+            w.setVisible(may_review)
+        self.file_button.setVisible(self.session.can(Action.CREATE_CASE))
+        self.ack_button.setVisible(self.session.can(Action.ACK_ALERT))
+        self.reviewer.setText(self.tr("复核人：{0}").format(self.session.actor.name))
+        self.show_record(self.record)
+
+    def _picture_label(self) -> _Picture:
+        label = _Picture(self)
+        label.setToolTip(self.tr("双击查看原图"))
         label.setFixedSize(PICTURE_W, PICTURE_H)
         label.setAlignment(Qt.AlignCenter)
         label.setStyleSheet("background: #111317; border: 1px solid #363c45;")
@@ -136,9 +181,12 @@ class AlertDetail(QWidget):
         same = record is not None and self.record is not None and record.id == self.record.id
         old, self.record = self.record, record
         enabled = record is not None
-        for w in (self.confirm_button, self.false_button, self.comment, self.reviewer):
-            w.setEnabled(enabled)
-        self.file_button.setEnabled(enabled and record.review_state != FALSE_ALARM)
+        may_review = self.session.can(Action.REVIEW_ALERT)
+        for w in (self.confirm_button, self.false_button, self.comment):
+            w.setEnabled(enabled and may_review)
+        self.file_button.setEnabled(enabled and record.review_state != FALSE_ALARM
+                                    and self.session.can(Action.CREATE_CASE))
+        self.ack_button.setEnabled(enabled and not record.acknowledged and self.session.can(Action.ACK_ALERT))
         if not same:
             self.cases_label.clear()
         if record is None:
@@ -147,7 +195,15 @@ class AlertDetail(QWidget):
             for label in (self.clean, self.boxes):
                 label.clear()
             self.clip_label.clear()
+            self.ack_label.clear()
             return
+        if record.acknowledged:
+            self.ack_label.setText(self.tr("已签收：{0}，{1}").format(
+                record.acknowledged_by, record.acknowledged_at.astimezone().strftime("%m-%d %H:%M:%S")))
+            self.ack_button.setText(self.tr("已签收"))
+        else:
+            self.ack_label.setText(self.tr("签收：未签收"))
+            self.ack_button.setText(self.tr("签收"))
         self.title.setText(f"<span style='color:{tier_color(record.tier)}; font-size:14pt; font-weight:600'>"
                            f"{record.category} · {record.tier}</span>")
         lines = [
@@ -190,7 +246,10 @@ class AlertDetail(QWidget):
 
     def _show_clip(self, record: AlertRecord, reload: bool) -> None:
         ev = record.evidence_of("clip")
-        self.play_button.setEnabled(ev is not None)
+        self.play_button.setEnabled(ev is not None and not ev.removed)
+        if ev is not None and ev.removed:  # the disk guard's retention policy, not a broken file
+            self.clip_label.setText(self.tr("录像：已按保留策略清理"))
+            return
         if ev is None:
             if record.clip_error:
                 self.clip_label.setText(self.tr("录像不可用：{0}").format(record.clip_error))
@@ -220,7 +279,7 @@ class AlertDetail(QWidget):
         POST_S after it (cut_from_ring), which also gives each frame its wall-clock time."""
         record = self.record
         ev = record.evidence_of("clip") if record is not None else None
-        if ev is None:
+        if ev is None or ev.removed:
             return None
         dlg = ClipPlayerDialog(self.evidence_root / ev.rel_path, camera_name=record.camera_name,
                                venue_name=record.venue_name, alert_at=record.at, marker_from_end_s=POST_S,
@@ -230,7 +289,30 @@ class AlertDetail(QWidget):
         dlg.destroyed.connect(lambda _=None, d=dlg: self._players.remove(d) if d in self._players else None)
         self._players.append(dlg)
         dlg.show()
+        self.evidenceOpened.emit(record, ev.evidence_id, "打开录像")
         return dlg
+
+    def open_picture(self, role: str) -> None:
+        """The clean or boxed picture at full resolution (read on the files runner)."""
+        record = self.record
+        ev = record.evidence_of(role) if record is not None else None
+        if ev is None or ev.removed:
+            return
+        which = "原始画面" if role == "clean" else "标注画面"
+        title = self.tr("{0} · {1} · {2}").format(self.tr(which), record.venue_name, local_time(record))
+
+        def loaded(image) -> None:
+            if not isinstance(image, QImage) or image.isNull():
+                self.clip_label.setText(self.tr("图片无法读取"))
+                return
+            dlg = PictureDialog(image, title, self)
+            dlg.setAttribute(Qt.WA_DeleteOnClose)
+            dlg.destroyed.connect(lambda _=None, d=dlg: self._pictures.remove(d) if d in self._pictures else None)
+            self._pictures.append(dlg)
+            dlg.show()
+            self.evidenceOpened.emit(record, ev.evidence_id, "查看大图：" + which)
+
+        self.files.submit(load_full_picture, self.evidence_root / ev.rel_path, on_done=loaded, on_error=loaded)
 
     def _store_player_snapshot(self, record: AlertRecord, image: QImage, when: datetime | None) -> None:
         store = self.store_snapshot
@@ -238,12 +320,13 @@ class AlertDetail(QWidget):
             return
         frame = image.copy()  # the encoding runs on the files thread, on a copy of its own
         at = when or record.at
+        actor = self.session.actor
 
         def encode_and_store():
             buffer = QBuffer()
             buffer.open(QIODevice.WriteOnly)
             frame.save(buffer, "PNG")
-            return store(bytes(buffer.data()), record.camera_id, at, "player")
+            return store(bytes(buffer.data()), record.camera_id, at, "player", actor)
 
         def done(result) -> None:
             if isinstance(result, BaseException):
@@ -268,7 +351,12 @@ class AlertDetail(QWidget):
     def set_file_count(self, n: int) -> None:
         self.file_button.setText(self.tr("立案（{0} 条）").format(n) if n > 1 else self.tr("立案"))
 
-    # -- review --------------------------------------------------------------------------------
+    # -- acknowledge and review ----------------------------------------------------------------
+    def _acknowledge(self) -> None:
+        if self.record is not None and not self.record.acknowledged:
+            self.ack_button.setEnabled(False)  # one request; the updated record decides the rest
+            self.acknowledgeRequested.emit(self.record.id)
+
     def _review(self, state: str) -> None:
         if self.record is not None:
-            self.reviewRequested.emit(self.record.id, state, self.reviewer.text().strip(), self.comment.text().strip())
+            self.reviewRequested.emit(self.record.id, state, self.comment.text().strip())

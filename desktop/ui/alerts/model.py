@@ -10,11 +10,16 @@ from desktop.ui.record_table_model import RecordTableModel
 
 TIER_COLORS = {"一级": "#dc2626", "二级": "#f59e0b", "三级": "#3b82f6", "非AI": "#9ca3af"}
 STATE_COLORS = {PENDING: "#fbbf24", CONFIRMED: "#f87171", FALSE_ALARM: "#9ca3af"}
-HEADERS = ("时间", "街镇", "单位", "摄像头", "类别", "级别", "分数", "复核状态")
+HEADERS = ("时间", "街镇", "单位", "摄像头", "类别", "级别", "分数", "复核状态", "签收")
+ACK_COLORS = {True: "#9ca3af", False: "#fbbf24"}
 
 
 def tier_color(tier: str) -> str:
     return TIER_COLORS.get(tier, "#9ca3af")
+
+
+def ack_text(record: AlertRecord) -> str:
+    return "已签收" if record.acknowledged else "未签收"
 
 
 def local_time(record: AlertRecord) -> str:
@@ -30,7 +35,8 @@ def matches(record: AlertRecord, f: AlertFilter) -> bool:
             and (f.camera_id is None or record.camera_id == f.camera_id)
             and (not f.review_state or record.review_state == f.review_state)
             and (f.since is None or record.at >= f.since)
-            and (f.until is None or record.at < f.until))
+            and (f.until is None or record.at < f.until)
+            and (f.acknowledged is None or record.acknowledged == f.acknowledged))
 
 
 class AlertTableModel(RecordTableModel):
@@ -44,12 +50,16 @@ class AlertTableModel(RecordTableModel):
         col = index.column()
         if role == Qt.DisplayRole:
             return (local_time(r), r.street, r.venue_name, r.camera_name, r.category, r.tier,
-                    f"{r.score:.2f}", r.review_state)[col]
+                    f"{r.score:.2f}", r.review_state, ack_text(r))[col]
         if role == Qt.ForegroundRole:
             if col in (4, 5):
                 return QBrush(QColor(tier_color(r.tier)))
             if col == 7:
                 return QBrush(QColor(STATE_COLORS.get(r.review_state, "#e5e7eb")))
+            if col == 8:
+                return QBrush(QColor(ACK_COLORS[r.acknowledged]))
+        if role == Qt.ToolTipRole and col == 8 and r.acknowledged:
+            return f"{r.acknowledged_by} {r.acknowledged_at.astimezone().strftime('%m-%d %H:%M:%S')}"
         if role == Qt.UserRole:
             return r
         return None

@@ -4,7 +4,6 @@ AlertService; new alerts arrive through its signals and are inserted without a q
 
 from __future__ import annotations
 
-import getpass
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,6 +68,9 @@ class AlertsPage(QWidget):
         self.state.addItem(self.tr("全部状态"), None)
         for st in REVIEW_STATES:
             self.state.addItem(st, st)
+        self.ack = QComboBox(self)  # 签收: what the duty officer still has to take notice of
+        for label, value in ((self.tr("全部"), None), (self.tr("未签收"), False), (self.tr("已签收"), True)):
+            self.ack.addItem(label, value)
         self.refresh_button = QPushButton(self.tr("刷新"), self)
         self.mute = QToolButton(self)
         self.mute.setText(self.tr("静音"))
@@ -87,7 +89,8 @@ class AlertsPage(QWidget):
         bar.setContentsMargins(8, 6, 8, 6)
         bar.setSpacing(6)
         for label, combo in ((self.tr("类别"), self.category), (self.tr("单位"), self.venue),
-                             (self.tr("时间"), self.time_range), (self.tr("状态"), self.state)):
+                             (self.tr("时间"), self.time_range), (self.tr("状态"), self.state),
+                             (self.tr("签收"), self.ack)):
             bar.addWidget(QLabel(label, self))
             bar.addWidget(combo)
             bar.addSpacing(10)
@@ -107,7 +110,7 @@ class AlertsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
-        self.detail = AlertDetail(files, evidence_root, getpass.getuser(), self)
+        self.detail = AlertDetail(files, evidence_root, service.session, self)
         split = QSplitter(Qt.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -119,11 +122,14 @@ class AlertsPage(QWidget):
         layout.addLayout(bar)
         layout.addWidget(split, 1)
 
-        for combo in (self.category, self.venue, self.time_range, self.state):
+        for combo in (self.category, self.venue, self.time_range, self.state, self.ack):
             combo.currentIndexChanged.connect(self.reload)
         self.refresh_button.clicked.connect(self.reload)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _: self._select(cur.row()))
         self.detail.reviewRequested.connect(self._review)
+        self.detail.acknowledgeRequested.connect(self._acknowledge)
+        self.detail.evidenceOpened.connect(
+            lambda record, evidence_id, opened: service.record_evidence_view(record, evidence_id, opened))
         self.detail.fileCaseRequested.connect(self.file_case)
         self.detail.openCaseRequested.connect(self.openCaseRequested)
         self.table.selectionModel().selectionChanged.connect(
@@ -131,11 +137,16 @@ class AlertsPage(QWidget):
         self.cases = None  # CaseService, given by the main window with the 案件 page
         service.alertRaised.connect(self._on_raised)
         service.alertUpdated.connect(self._on_updated)
+        # Another user logged in: their streets, so the list is read again as them.
+        service.session.changed.connect(lambda _actor: self._user_changed())
         self._counts: dict[str, int] = {}
+        self._venue_ids: set[int] | None = None  # the user's venues, once the wall has loaded them
 
     # -- filters and loading --------------------------------------------------------------------
     def set_venues(self, venues: list[tuple[int, str]]) -> None:
-        """(venue id, name) of the station, for the venue filter; keeps the current choice."""
+        """(venue id, name) of the station as the user sees it (their streets), for the venue
+        filter; keeps the current choice."""
+        self._venue_ids = {vid for vid, _name in venues}
         current = self.venue.currentData()
         self.venue.blockSignals(True)
         self.venue.clear()
@@ -154,14 +165,15 @@ class AlertsPage(QWidget):
             since = extra_since if since is None else max(since, extra_since)
         return AlertFilter(category=self.category.currentData(), venue_id=self.venue.currentData(),
                            review_state=self.state.currentData(), street=self.extra.get("street"),
-                           since=since, until=self.extra.get("until"))
+                           since=since, until=self.extra.get("until"), acknowledged=self.ack.currentData(),
+                           venue_type=self.extra.get("venue_type"))
 
     def show_filtered(self, category: str | None = None, street: str | None = None, venue_id: int | None = None,
                       review_state: str | None = None, since: datetime | None = None,
-                      until: datetime | None = None) -> None:
+                      until: datetime | None = None, venue_type: str | None = None) -> None:
         """Show the alerts of these filters (and only these): from the 统计 page's charts.
         `since` / `until` are aware datetimes, `until` exclusive."""
-        combos = (self.category, self.venue, self.time_range, self.state)
+        combos = (self.category, self.venue, self.time_range, self.state, self.ack)
         for combo in combos:
             combo.blockSignals(True)
         try:
@@ -173,10 +185,12 @@ class AlertsPage(QWidget):
             self.venue.setCurrentIndex(max(0, self.venue.findData(venue_id)))
             self.state.setCurrentIndex(max(0, self.state.findData(review_state)))
             self.time_range.setCurrentIndex(0)  # 全部时间: the window below decides
+            self.ack.setCurrentIndex(0)
         finally:
             for combo in combos:
                 combo.blockSignals(False)
-        self.extra = {k: v for k, v in (("street", street), ("since", since), ("until", until)) if v is not None}
+        self.extra = {k: v for k, v in (("street", street), ("venue_type", venue_type), ("since", since),
+                                        ("until", until)) if v is not None}
         self._show_extra()
         self.reload()
 
@@ -189,6 +203,8 @@ class AlertsPage(QWidget):
         parts = []
         if self.extra.get("street"):
             parts.append(self.extra["street"])
+        if self.extra.get("venue_type"):
+            parts.append(self.extra["venue_type"])
         since, until = self.extra.get("since"), self.extra.get("until")
         if since is not None or until is not None:
             first = since.astimezone(LOCAL_TZ).strftime("%Y-%m-%d") if since else "…"
@@ -229,7 +245,16 @@ class AlertsPage(QWidget):
             self.detail.show_record(None)
 
     # -- alerts arriving and changing -----------------------------------------------------------
+    def in_scope(self, record: AlertRecord) -> bool:
+        """The analysis records every camera's alerts: a user limited to streets hears and
+        sees only those of their venues (the wall's cameras, loaded for them)."""
+        if self.service.session.actor.streets is None or self._venue_ids is None:
+            return True
+        return record.venue_id in self._venue_ids
+
     def _on_raised(self, record: AlertRecord) -> None:
+        if not self.in_scope(record):
+            return
         self.sound.play()
         if not matches(record, self.filters):
             return
@@ -285,13 +310,26 @@ class AlertsPage(QWidget):
         if records:
             self.fileCaseRequested.emit(records)
 
-    def _review(self, alert_id: int, state: str, reviewer: str, comment: str) -> None:
+    def _review(self, alert_id: int, state: str, comment: str) -> None:
         def done(result) -> None:
             if not isinstance(result, BaseException):
                 self.detail.comment.clear()
                 self.message.emit(self.tr("告警已复核为「{0}」").format(state))
 
-        self.service.review(alert_id, state, reviewer, comment, on_done=done)
+        self.service.review(alert_id, state, comment, on_done=done)
+
+    def _acknowledge(self, alert_id: int) -> None:
+        def done(result) -> None:
+            if not isinstance(result, BaseException):
+                self.message.emit(self.tr("告警已签收（{0}）").format(result.acknowledged_by))
+            elif self.detail.record is not None and self.detail.record.id == alert_id:
+                self.detail.show_record(self.detail.record)  # the button back, to try again
+
+        self.service.acknowledge(alert_id, on_done=done)
+
+    def _user_changed(self) -> None:
+        self.detail.show_record(None)
+        self.reload()
 
     def _set_muted(self, muted: bool) -> None:
         self.sound.muted = muted

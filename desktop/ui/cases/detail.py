@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.access import SYSTEM, Action
 from desktop.core.case_queries import CaseEvidenceItem, CaseRecord
-from desktop.core.case_rules import EDITABLE_STATES, TRANSITION_LABELS
+from desktop.core.case_rules import EDITABLE_STATES, FINAL_STATES, TRANSITION_LABELS
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.ui.alerts.model import tier_color
 from desktop.ui.cases.model import CARD_BACKGROUNDS, card_color, card_text, local_time, state_color
 from widgets.detail_panel import DetailPanel, heading_label
@@ -38,6 +40,11 @@ KIND_NAMES = {"frame": "告警画面", "annotated": "标注图", "clip": "视频
               "photo": "现场照片"}
 ACTION_NAMES = {"create": "立案", "edit": "修改", "transition": "状态变更", "import": "导入"}
 SEAL_BROKEN = "封存失效"
+
+
+def transition_action(to_state: str) -> Action:
+    """办结 and 撤销 are approvals (科室负责人); the other steps are case work (检查员)."""
+    return Action.APPROVE_CASE if to_state in FINAL_STATES else Action.WORK_CASE
 
 
 def load_thumbnail(path: Path) -> QImage:
@@ -90,7 +97,7 @@ def _fit(table: QTableWidget, rows: int, most: int = 8) -> None:
 
 class EvidenceTile(QFrame):
     """One evidence item: thumbnail, caption and (when the file is missing or altered) the
-    broken-seal mark. Double-click: annotate (pictures)."""
+    broken-seal mark. Double-click: annotate or view (pictures), play (clips)."""
 
     activated = Signal(object)  # CaseEvidenceItem
 
@@ -130,7 +137,9 @@ class EvidenceTile(QFrame):
         if item.note:
             tips.insert(0, item.note)
         if self.is_picture:
-            tips.append(self.tr("双击标注（另存为新证据，原图不变）"))
+            tips.append(self.tr("双击标注（另存为新证据，原图不变）或查看"))
+        elif self.is_video:
+            tips.append(self.tr("双击播放"))
         self.setToolTip("\n".join(tips))
         if not self.is_picture:
             self.picture.setText(self.tr("▶ 视频") if item.media_type.startswith("video/") else kind)
@@ -138,6 +147,10 @@ class EvidenceTile(QFrame):
     @property
     def is_picture(self) -> bool:
         return self.item.media_type.startswith("image/")
+
+    @property
+    def is_video(self) -> bool:
+        return self.item.media_type.startswith("video/")
 
     @property
     def seal_broken(self) -> bool:
@@ -158,7 +171,7 @@ class EvidenceTile(QFrame):
             self.picture.setText(self.tr("图片无法读取"))
 
     def mouseDoubleClickEvent(self, event) -> None:
-        if self.is_picture:
+        if self.is_picture or self.is_video:
             self.activated.emit(self.item)
         super().mouseDoubleClickEvent(event)
 
@@ -172,10 +185,13 @@ class CaseDetail(QWidget):
     exportRequested = Signal()
     deleteRequested = Signal()
     addEvidenceRequested = Signal()
-    annotateRequested = Signal(object)  # CaseEvidenceItem
+    annotateRequested = Signal(object)  # CaseEvidenceItem: a picture, by a user who annotates
+    openRequested = Signal(object)  # CaseEvidenceItem: view a picture large, play a clip
 
-    def __init__(self, files: TaskRunner, evidence_root: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, files: TaskRunner, evidence_root: Path, parent: QWidget | None = None,
+                 session: UserSession | None = None) -> None:
         super().__init__(parent)
+        self.session = session if session is not None else UserSession(SYSTEM)
         self.files = files
         self.evidence_root = evidence_root
         self.record: CaseRecord | None = None
@@ -290,6 +306,8 @@ class CaseDetail(QWidget):
         outer.addWidget(scroll)
         self.body_scroll = scroll
         self.show_record(None)
+        self.session.changed.connect(lambda _actor: self.apply_role())
+        self.apply_role()
 
     # -- showing -------------------------------------------------------------------------------
     def show_record(self, record: CaseRecord | None) -> None:
@@ -332,7 +350,12 @@ class CaseDetail(QWidget):
         editable = record.state in EDITABLE_STATES
         self.edit_button.setEnabled(editable)
         self.add_evidence_button.setEnabled(editable)
-        self.evidence_hint.setText(self.tr("双击图片进行标注") if editable else self.tr("案件已结束，证据不能再添加"))
+        if not editable:
+            self.evidence_hint.setText(self.tr("案件已结束，证据不能再添加"))
+        elif self.session.can(Action.ANNOTATE):
+            self.evidence_hint.setText(self.tr("双击图片进行标注，双击视频播放"))
+        else:
+            self.evidence_hint.setText(self.tr("双击查看图片或播放视频"))
         if not same:
             self.problems = {}
         self._show_evidence(record.evidence)
@@ -342,20 +365,39 @@ class CaseDetail(QWidget):
     def _set_transitions(self, states: tuple[str, ...]) -> None:
         for b in self.transition_buttons.values():
             self.transition_bar.removeWidget(b)
+            b.hide()  # gone at once, not when the event loop gets to the deletion
             b.deleteLater()
         self.transition_buttons = {}
         record = self.record
         for to_state in states:
+            needed = transition_action(to_state)
+            if not (self.session.can(Action.WORK_CASE) or self.session.can(Action.APPROVE_CASE)):
+                continue  # no case work at all (值班员, 管理员): the case is read-only
             label = TRANSITION_LABELS.get((record.state, to_state), to_state)
             b = QPushButton(label, self)
             b.setObjectName("transitionButton")
             b.setProperty("revoke", to_state == "撤销")
+            if not self.session.can(needed):
+                b.setEnabled(False)
+                b.setToolTip(self.tr("需{0}权限（科室负责人）").format(needed.value))
             b.clicked.connect(lambda _=False, s=to_state: self.transitionRequested.emit(s))
             self.transition_bar.addWidget(b)
             self.transition_buttons[to_state] = b
 
     def transition_labels(self) -> list[str]:
         return [b.text() for b in self.transition_buttons.values()]
+
+    def apply_role(self) -> None:
+        """What the logged-in user's role may do with a case: buttons of work the role does not
+        do are hidden; transitions that need an approval the role lacks are shown disabled."""
+        can = self.session.can
+        for button, action in ((self.edit_button, Action.WORK_CASE), (self.add_evidence_button, Action.WORK_CASE),
+                               (self.print_button, Action.PRINT_CASE), (self.pdf_button, Action.PRINT_CASE),
+                               (self.notice_button, Action.PRINT_CASE), (self.export_button, Action.EXPORT_CASE),
+                               (self.delete_button, Action.DELETE_CASE)):
+            button.setVisible(can(action))
+        if self.record is not None:
+            self.show_record(self.record)
 
     def _show_evidence(self, items) -> None:
         for t in self.tiles:
@@ -366,7 +408,7 @@ class CaseDetail(QWidget):
         numbers = {e.evidence_id: i for i, e in enumerate(ordered, 1)}
         for i, item in enumerate(ordered, 1):
             tile = EvidenceTile(item, numbers.get(item.derived_from_id), i, self.strip)
-            tile.activated.connect(self.annotateRequested)
+            tile.activated.connect(self._activated)
             tile.set_problem(self.problems.get(item.evidence_id, ""))
             self.strip_layout.insertWidget(self.strip_layout.count() - 1, tile)
             self.tiles.append(tile)
@@ -375,6 +417,14 @@ class CaseDetail(QWidget):
         self.strip_scroll.setVisible(bool(ordered))
         self.no_evidence.setVisible(not ordered)
         self.evidence_title.setText(self.tr("证据（{0}）").format(len(ordered)))
+
+    def _activated(self, item: CaseEvidenceItem) -> None:
+        """Double-click: pictures go to the annotation editor for those who annotate (editing
+        is the way they look closely), otherwise the evidence opens to be viewed."""
+        if item.media_type.startswith("image/") and self.session.can(Action.ANNOTATE):
+            self.annotateRequested.emit(item)
+        else:
+            self.openRequested.emit(item)
 
     def _load_thumb(self, tile: EvidenceTile) -> None:
         sha = tile.item.sha256

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.access import Action
 from desktop.core.case_queries import CaseRecord
 from desktop.core.case_rules import (
     PENDING,
@@ -61,6 +62,15 @@ def _error_label(parent: QWidget) -> QLabel:
     return label
 
 
+def _who_field(user: str, parent: QWidget) -> QLineEdit:
+    """操作人: the logged-in user, shown and not editable (the core records who is logged in)."""
+    edit = QLineEdit(user or getpass.getuser(), parent)
+    edit.setReadOnly(True)
+    edit.setObjectName("whoField")
+    edit.setToolTip(parent.tr("当前登录用户，记入案件时间线"))
+    return edit
+
+
 @dataclass(frozen=True, slots=True)
 class CasePreset:
     """What a new case starts with when it is filed from alerts or evidence."""
@@ -89,7 +99,7 @@ class CaseDialog(QDialog):
         self.saving = False
         self.setWindowTitle(self.tr("编辑案件 {0}").format(record.number) if record else self.tr("立案"))
         self.form = FieldForm(self)
-        self.who = QLineEdit(user or getpass.getuser(), self)
+        self.who = _who_field(user, self)
         self.venue = QComboBox(self)
         self.venue.setEditable(True)
         self.venue.setInsertPolicy(QComboBox.NoInsert)
@@ -169,6 +179,8 @@ class CaseDialog(QDialog):
 
         self.category.currentTextChanged.connect(self._category_changed)
         self.manage_button.clicked.connect(self.manage_bases)
+        # The list of legal bases is the station's setting (系统设置), not a case worker's.
+        self.manage_button.setVisible(service.session.can(Action.MANAGE_SETTINGS))
         self.save_button.setEnabled(False)
         self._fill_alerts()
         self._fill_known()
@@ -279,14 +291,14 @@ class CaseDialog(QDialog):
             data = CaseInput(venue_id=self.venue_id(), category=category, tier=self.tier.currentText().strip(),
                              legal_basis=legal, facts=self.facts.toPlainText(), handler=self.handler.text(),
                              deadline=deadline, alert_ids=alert_ids, evidence_ids=self.preset.evidence_ids)
-            self.service.create(data, who, on_done=self._saved, on_error=self._failed)
+            self.service.create(data, on_done=self._saved, on_error=self._failed)
         else:
             r = self.record
             changes = CaseUpdate(venue_id=self.venue_id() if r.state == PENDING else None, category=category,
                                  tier=self.tier.currentText(), legal_basis=legal, facts=self.facts.toPlainText(),
                                  handler=self.handler.text(), deadline=deadline if deadline != r.deadline else KEEP,
                                  comment=self.comment.text())
-            self.service.update(r.id, changes, who, on_done=self._saved, on_error=self._failed)
+            self.service.update(r.id, changes, on_done=self._saved, on_error=self._failed)
 
     def _saved(self, record: CaseRecord) -> None:
         self.saving = False
@@ -418,7 +430,7 @@ class TransitionDialog(QDialog):
                               "<span style='color:{3}'>{4}</span>").format(
             record.number, state_color(record.state), record.state, state_color(to_state), to_state), self)
         head.setWordWrap(True)
-        self.who = QLineEdit(user or getpass.getuser(), self)
+        self.who = _who_field(user, self)
         self.comment = QPlainTextEdit(self)
         self.comment.setPlaceholderText(self.tr("必填：请说明理由") if self.required else self.tr("说明（可选）"))
         self.comment.setMaximumHeight(110)
@@ -474,7 +486,7 @@ class DeleteDialog(QDialog):
                               "证据文件本身保留。删除记入日志，无法撤销。").format(
             record.number, record.venue_name, n, len(record.alerts)), self)
         text.setWordWrap(True)
-        self.who = QLineEdit(user or getpass.getuser(), self)
+        self.who = _who_field(user, self)
         self.reason = QPlainTextEdit(self)
         self.reason.setPlaceholderText(self.tr("必填：删除理由"))
         self.reason.setMaximumHeight(90)

@@ -8,7 +8,6 @@ one open now is `self.dialog`."""
 
 from __future__ import annotations
 
-import getpass
 import logging
 import re
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.access import Action
 from desktop.core.alerts import AlertRecord
 from desktop.core.case_queries import OVERDUE, CaseEvidenceItem, CaseFilter, CaseRecord
 from desktop.core.case_rules import RED, STATES, YELLOW
@@ -46,6 +46,8 @@ from desktop.ui.annotation_dialog import AnnotationDialog
 from desktop.ui.cases.detail import CaseDetail
 from desktop.ui.cases.dialogs import OTHER, CaseDialog, CasePreset, DeleteDialog, TransitionDialog, short_error
 from desktop.ui.cases.model import COL_VENUE, CaseTableModel, card_color, state_color
+from desktop.ui.clip_player_dialog import ClipPlayerDialog
+from desktop.ui.picture_dialog import PictureDialog, load_full_picture
 from detectors.rules.violation import TIERS
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,14 @@ log = logging.getLogger(__name__)
 
 def _safe_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "案件"
+
+
+def _printer_name(printer) -> str:
+    """What the 打印 audit entry names as the output: the file of a print to PDF, else the printer."""
+    try:
+        return Path(printer.outputFileName()).name or printer.printerName()
+    except AttributeError:  # a test's stand-in printer
+        return str(printer)
 
 
 def load_image(path: Path) -> QImage:
@@ -83,7 +93,6 @@ class CasesPage(QWidget):
         self.service = service
         self.files = files
         self.evidence_root = evidence_root
-        self.user = getpass.getuser()
         self.filters = CaseFilter()
         self.dialog: QWidget | None = None
         self.last_message = ""
@@ -184,7 +193,7 @@ class CasesPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(COL_VENUE, QHeaderView.Stretch)
-        self.detail = CaseDetail(files, evidence_root, self)
+        self.detail = CaseDetail(files, evidence_root, self, session=service.session)
         split = QSplitter(Qt.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -223,8 +232,38 @@ class CasesPage(QWidget):
         d.deleteRequested.connect(self.delete_case)
         d.addEvidenceRequested.connect(self.add_evidence_file)
         d.annotateRequested.connect(self.annotate)
+        d.openRequested.connect(self.open_evidence)
+        self.viewers: list[QWidget] = []  # open picture and clip viewers (non-modal)
         service.caseChanged.connect(self._on_changed)
         service.caseDeleted.connect(self._on_deleted)
+        service.session.changed.connect(lambda _actor: self._user_changed())
+        self.apply_role()
+
+    # -- the logged-in user ---------------------------------------------------------------------
+    @property
+    def session(self):
+        return self.service.session
+
+    @property
+    def user(self) -> str:
+        """The name the dialogs show as 操作人 (the core records the logged-in user)."""
+        return self.session.actor.name
+
+    def apply_role(self) -> None:
+        """立案 and 导入 only for roles that do case work; the detail pane does the rest."""
+        self.new_button.setVisible(self.session.can(Action.CREATE_CASE))
+        self.import_button.setVisible(self.session.can(Action.IMPORT_CASE))
+
+    def _user_changed(self) -> None:
+        """Another user logged in: their rights, and their streets' cases only."""
+        self.apply_role()
+        for dialog in (self.dialog, self.message_box):
+            if dialog is not None and dialog.isVisible():
+                dialog.close()  # begun by the previous user
+        self.detail.show_record(None)
+        self._wanted_case = None
+        self.loaded_once = False  # the street filter offers the new user's streets
+        self.reload()
 
     # -- filters and loading --------------------------------------------------------------------
     def set_streets(self, streets: list[str]) -> None:
@@ -415,7 +454,7 @@ class CasesPage(QWidget):
             return None
         dlg = TransitionDialog(record, to_state, self.user, self)
 
-        def submitted(state: str, who: str, comment: str) -> None:
+        def submitted(state: str, _who: str, comment: str) -> None:
             def done(result) -> None:
                 if isinstance(result, BaseException):
                     text = short_error(result)
@@ -426,7 +465,7 @@ class CasesPage(QWidget):
                     dlg.accept()
                     self.message.emit(self.tr("案件 {0} 已转为「{1}」").format(result.number, result.state))
 
-            self.service.transition(record.id, state, who, comment, on_done=done, on_error=done)
+            self.service.transition(record.id, state, comment, on_done=done, on_error=done)
 
         dlg.submitted.connect(submitted)
         return self._open(dlg)
@@ -437,7 +476,7 @@ class CasesPage(QWidget):
             return None
         dlg = DeleteDialog(record, self.user, self)
 
-        def submitted(who: str, reason: str) -> None:
+        def submitted(_who: str, reason: str) -> None:
             def done(result) -> None:
                 if isinstance(result, BaseException):
                     text = short_error(result)
@@ -447,7 +486,7 @@ class CasesPage(QWidget):
                     dlg.accept()
                     self.message.emit(self.tr("已删除案件 {0}").format(record.number))
 
-            self.service.delete(record.id, who, reason, on_done=done, on_error=done)
+            self.service.delete(record.id, reason, on_done=done, on_error=done)
 
         dlg.submitted.connect(submitted)
         return self._open(dlg)
@@ -467,13 +506,13 @@ class CasesPage(QWidget):
             else:
                 self.message.emit(self.tr("已添加证据 {0}").format(Path(path).name))
 
-        self.service.add_file(record.id, record.venue_id, Path(path), self.user, on_done=done, on_error=done)
+        self.service.add_file(record.id, record.venue_id, Path(path), on_done=done, on_error=done)
 
     def annotate(self, item: CaseEvidenceItem) -> None:
         """Double-click on a picture: the editor on the original (with the shapes of an annotated
         version, to edit them again); the result is new evidence linked to that original."""
         record = self.detail.record
-        if record is None:
+        if record is None or not self.session.can(Action.ANNOTATE):
             return
         if item.derived_from_id is None:
             self._annotate_on(record, item.evidence_id, item.rel_path, "", item)
@@ -502,6 +541,8 @@ class CasesPage(QWidget):
                 self.notify(self.tr("图片无法读取"), True)
                 return
             subtitle = f"{record.number} · {item.role or item.kind}"
+            opened = "标注编辑器" if item.evidence_id == original_id else f"标注编辑器（标注图 {item.evidence_id}）"
+            self._audit_view(record, original_id, opened)
             result = AnnotationDialog.annotate(image, shapes, subtitle, self)
             if result is None:
                 return
@@ -513,10 +554,48 @@ class CasesPage(QWidget):
                 else:
                     self.message.emit(self.tr("已保存标注图（原图不变）"))
 
-            self.service.add_annotated(record.id, original_id, png, shapes_json, self.user, on_done=done,
-                                       on_error=done)
+            self.service.add_annotated(record.id, original_id, png, shapes_json, on_done=done, on_error=done)
 
         self.files.submit(load_image, self.evidence_root / rel_path, on_done=loaded, on_error=loaded)
+
+    def open_evidence(self, item: CaseEvidenceItem) -> QWidget | None:
+        """Double-click on evidence by a user who does not annotate it: a picture large, a clip
+        in the player; either is an audited view (查看证据)."""
+        record = self.detail.record
+        if record is None:
+            return None
+        if item.evidence_id in self.detail.problems:
+            self.notify(self.tr("证据{0}，无法查看").format(self.detail.problems[item.evidence_id]), True)
+            return None
+        path = self.evidence_root / item.rel_path
+        title = f"{record.number} · {item.role or item.kind}"
+        if item.media_type.startswith("video/"):
+            dlg = ClipPlayerDialog(path, venue_name=record.venue_name, clip_start=item.captured_at, parent=self)
+            self._show_viewer(dlg)
+            self._audit_view(record, item.evidence_id, "播放录像")
+            return dlg
+
+        def loaded(image) -> None:
+            if not isinstance(image, QImage) or image.isNull():
+                self.notify(self.tr("图片无法读取"), True)
+                return
+            self._show_viewer(PictureDialog(image, title, self))
+            self._audit_view(record, item.evidence_id, "查看大图")
+
+        self.files.submit(load_full_picture, path, on_done=loaded, on_error=loaded)
+        return None
+
+    def _show_viewer(self, dlg: QWidget) -> None:
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.destroyed.connect(lambda _=None, d=dlg: self.viewers.remove(d) if d in self.viewers else None)
+        self.viewers.append(dlg)
+        dlg.show()
+
+    def _audit_view(self, record: CaseRecord, evidence_id: int, opened: str) -> None:
+        """The 查看证据 entry, written on the DB runner (never here on the GUI thread)."""
+        self.service.record_evidence_view(
+            record.number, evidence_id, opened,
+            on_error=lambda exc: self.message.emit(self.tr("查看证据未能记入审计日志：{0}").format(short_error(exc))))
 
     # -- documents and packages -----------------------------------------------------------------
     def print_case(self) -> None:
@@ -541,6 +620,9 @@ class CasesPage(QWidget):
                 self.notify(self.tr("打印失败：{0}").format(exc), True)
                 return
             self.message.emit(self.tr("已发送到打印机：{0}").format(record.number))
+            self.service.record_print(
+                record.number, "case_sheet", _printer_name(printer),
+                on_error=lambda exc: self.message.emit(self.tr("打印未能记入审计日志：{0}").format(short_error(exc))))
 
         self.service.load_sheet(record.id, loaded, loaded)
 
@@ -560,7 +642,8 @@ class CasesPage(QWidget):
             else:
                 self.notify(self.tr("已导出 {0}：{1}").format(kind, result), False)
 
-        self.service.export_pdf(record.id, Path(path), on_done=done, on_error=done, notice=notice)
+        self.service.export_pdf(record.id, Path(path), on_done=done, on_error=done, notice=notice,
+                                number=record.number)
 
     def export_package(self) -> None:
         record = self.detail.record
@@ -578,7 +661,7 @@ class CasesPage(QWidget):
                 self.notify(self.tr("已导出案件包 {0}：{1} 个证据文件，含案件登记表 PDF\n{2}").format(
                     result.number, result.evidence_files, result.path), False)
 
-        self.service.export_package(record.id, Path(path), self.user, on_done=done, on_error=done)
+        self.service.export_package(record.id, Path(path), on_done=done, on_error=done)
 
     def import_package(self) -> None:
         path = self.choose_open_path(self.tr("导入案件包"), self.tr("案件包 (*.zip)"))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.access import Action
 from desktop.core.alerts import CONFIRMED, FALSE_ALARM
 from desktop.core.case_rules import CLOSED, PUSHED, RECTIFYING, REVIEWING
 from desktop.core.statistics import UNASSIGNED, StatsScope, local_midnight, local_today
@@ -100,6 +101,7 @@ class DashboardPage(QWidget):
         self.ask_report_path = self._ask_report_path  # tests answer instead of a file dialog
         service.reportWritten.connect(self._report_written)
         service.reportFailed.connect(self._report_failed)
+        service.session.changed.connect(lambda _actor: self.apply_role())
         self.state_label = QLabel(self)
         self.state_label.setObjectName("dashboardState")
         bar = QHBoxLayout()
@@ -118,7 +120,8 @@ class DashboardPage(QWidget):
             bar.addSpacing(10)
         bar.addWidget(self.refresh_button)
         bar.addStretch(1)
-        bar.addWidget(QLabel(self.tr("月报"), self))
+        self.report_label = QLabel(self.tr("月报"), self)
+        bar.addWidget(self.report_label)
         bar.addWidget(self.report_month)
         bar.addWidget(self.report_button)
         bar.addSpacing(10)
@@ -187,11 +190,13 @@ class DashboardPage(QWidget):
         self.per_day.clicked.connect(self._open_alerts)
         self.by_category.clicked.connect(self._open_alerts)
         self.by_street.clicked.connect(self._open_alerts)
+        self.by_venue_type.clicked.connect(self._open_alerts)
         self.reviews.clicked.connect(self._open_alerts)
         self.funnel.clicked.connect(self._open_cases)
         self.ranking.activated.connect(self._open_alerts)
         for box in (*self.charts, self.ranking, self.offline):
             box.exported.connect(lambda path: self.message.emit(self.tr("已导出 {0}").format(path)))
+        self.apply_role()
 
     # -- scope ----------------------------------------------------------------------------------
     def set_preset(self, index: int, today: date | None = None) -> None:
@@ -252,7 +257,7 @@ class DashboardPage(QWidget):
         self._show_per_day(bundle)
         self._show_counts(self.by_category, bundle.by_category, "category")
         self._show_counts(self.by_street, bundle.by_street, "street")
-        self._show_counts(self.by_venue_type, bundle.by_venue_type, None)
+        self._show_counts(self.by_venue_type, bundle.by_venue_type, "venue_type")
         self._show_reviews(bundle)
         self._show_funnel(bundle)
         self._show_online(bundle)
@@ -264,8 +269,8 @@ class DashboardPage(QWidget):
     def _scope_alerts(self, **kw) -> dict:
         """Filters of the alert list for this scope, plus the bar's own."""
         scope = self.bundle.scope
-        args = {"category": scope.category, "street": scope.street, "since": local_midnight(scope.since),
-                "until": local_midnight(scope.until)}
+        args = {"category": scope.category, "street": scope.street, "venue_type": scope.venue_type,
+                "since": local_midnight(scope.since), "until": local_midnight(scope.until)}
         args.update(kw)
         return args
 
@@ -384,6 +389,13 @@ class DashboardPage(QWidget):
         self.casesRequested.emit(dict(payload))
 
     # -- monthly report ----------------------------------------------------------------------------
+    def apply_role(self) -> None:
+        """The monthly report's export only for a role that exports reports (科室负责人); the
+        figures themselves for anyone who sees this page."""
+        may = self.service.session.can(Action.EXPORT_REPORTS)
+        for w in (self.report_label, self.report_month, self.report_button):
+            w.setVisible(may)
+
     def _ask_report_path(self, suggested: str) -> str:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("导出月报"), suggested, self.tr("Excel 与 PDF (*.xlsx)"))
         return path

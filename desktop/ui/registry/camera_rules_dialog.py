@@ -251,8 +251,10 @@ class CameraRulesDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
 
+        actor = service.session.actor
         self.service.db.submit(
-            read_camera_rules, service.engine, camera.id, on_done=self._loaded, on_error=self._load_failed
+            lambda: read_camera_rules(service.engine, camera.id, actor=actor),
+            on_done=self._loaded, on_error=self._load_failed,
         )
         if fetch_picture:
             self.refresh_picture()
@@ -667,11 +669,9 @@ class CameraRulesDialog(QDialog):
             return
         self.saving = True
         self.buttons.setEnabled(False)
+        engine, camera_id, actor = self.service.engine, self.camera.id, self.service.session.actor
         self.service.db.submit(
-            save_camera_rules,
-            self.service.engine,
-            self.camera.id,
-            docs,
+            lambda: save_camera_rules(engine, camera_id, docs, actor=actor),
             on_done=lambda _cid: self._saved(docs),
             on_error=self._failed,
         )

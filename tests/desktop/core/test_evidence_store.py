@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from desktop.core.evidence_store import EvidenceStore
 from desktop.core.registry import CameraInput, ValidationError, VenueInput, delete_camera, save_camera, save_venue
+from tests.actors import ADMIN
 
 
 @pytest.fixture
@@ -45,10 +46,10 @@ def test_missing_and_altered_files_are_reported(store):
 
 
 def test_a_camera_with_alerts_or_evidence_cannot_be_deleted(engine, store):
-    vid = save_venue(engine, VenueInput(name="七宝中学食堂"))
-    cid = save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://10.0.0.5/sub"))
+    vid = save_venue(engine, VenueInput(name="七宝中学食堂"), actor=ADMIN)
+    cid = save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://10.0.0.5/sub"), actor=ADMIN)
     store.put_bytes(b"frame", kind="frame", media_type="image/png", camera_id=cid)
     with pytest.raises(ValidationError, match="证据"):
-        delete_camera(engine, cid)
+        delete_camera(engine, cid, actor=ADMIN)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM camera")).scalar() == 1

@@ -93,3 +93,30 @@ def test_password_of_database_url_never_in_error(tmp_path):
         migrate(engine)
     assert "topsecret" not in str(err.value) and "127.0.0.1" in str(err.value)
     engine.dispose()
+
+
+def test_alerts_reviewed_before_0009_count_as_acknowledged(db_url):
+    """签收 (0009): an alert reviewed earlier was seen by its reviewer; a pending one was not."""
+    engine = make_engine(db_url)
+    migrate(engine, "0008")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO street (id, name, district) VALUES (1, '七宝镇', '闵行区')"))
+        conn.execute(text("INSERT INTO venue (id, name, license_no, address, street_id, venue_type, risk_level,"
+                          " contact_person, contact_phone, business_hours, build_progress, platform_connected,"
+                          " expected_completion, created_at) VALUES (1, '七宝中学食堂', '', '', 1, '', '', '', '',"
+                          " '', '', :f, '', CURRENT_TIMESTAMP)"), {"f": False})
+        conn.execute(text("INSERT INTO camera (id, venue_id, name, area, sub_url, main_url, enabled, sort_order,"
+                          " analysis_fps, installed) VALUES (1, 1, '烹饪区', '', '', '', :t, 0, 2.0, :t)"), {"t": True})
+        for aid, state, reviewer, reviewed in ((1, '已确认', '张三', "2026-06-01 04:00:00"),
+                                               (2, '待复核', '', None)):
+            conn.execute(text("INSERT INTO alert (id, camera_id, category, tier, started_at, at, score, rule_id,"
+                              " reason, boxes_json, review_state, reviewer, review_comment, reviewed_at) VALUES"
+                              " (:id, 1, '未戴口罩', '二级', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0.9, '', '', '[]',"
+                              " :state, :reviewer, '', :reviewed)"),
+                         {"id": aid, "state": state, "reviewer": reviewer, "reviewed": reviewed})
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, acknowledged_by, acknowledged_at IS NOT NULL FROM alert"
+                                 " ORDER BY id")).all()
+    assert [(r[0], r[1], bool(r[2])) for r in rows] == [(1, "张三", True), (2, "", False)]
+    engine.dispose()

@@ -2,14 +2,15 @@
 
 from desktop.core.progress_stats import UNASSIGNED, progress_by_street
 from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
+from tests.actors import ADMIN
 
 
 def _venue(engine, name, street, progress, connected=False, cameras=(), **kw):
     vid = save_venue(engine, VenueInput(name=name, street=street, build_progress=progress,
-                                        platform_connected=connected, **kw))
+                                        platform_connected=connected, **kw), actor=ADMIN)
     for i, (installed, cam_connected) in enumerate(cameras):
         save_camera(engine, CameraInput(vid, f"摄像头{i + 1}", f"rtsp://10.0.{vid}.{i}/sub", installed=installed,
-                                        platform_connected=cam_connected))
+                                        platform_connected=cam_connected), actor=ADMIN)
     return vid
 
 
@@ -19,7 +20,7 @@ def test_progress_by_street_matches_hand_counts(engine):
     _venue(engine, "丙", "莘庄镇", "前期准备")
     _venue(engine, "丁", "七宝镇", "设备安装", False, [(False, False), (True, False)])
     _venue(engine, "戊", "", "完成建设", True, [(True, True)])
-    report = progress_by_street(engine)
+    report = progress_by_street(engine, actor=ADMIN)
     by = {s.street: s for s in report.streets}
     assert [s.street for s in report.streets] == ["莘庄镇", "七宝镇", UNASSIGNED]
     xz = by["莘庄镇"]
@@ -35,5 +36,5 @@ def test_progress_by_street_matches_hand_counts(engine):
 
 
 def test_empty_registry_gives_zero_totals(engine):
-    report = progress_by_street(engine)
+    report = progress_by_street(engine, actor=ADMIN)
     assert report.streets == () and report.total.venues == 0 and report.total.cameras == 0

@@ -27,6 +27,7 @@ from desktop.documents.case_sheet import (
     notice_number,
     short_sha,
 )
+from tests.actors import cli_accounts
 from tests.conftest import ROOT
 from tests.desktop.documents import samples
 
@@ -255,17 +256,22 @@ def _args(tmp_path: Path, notice: bool = True) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser()
     cli_print.add_parser(parser.add_subparsers(dest="command"))
-    argv = ["print-case", "7", "--pdf", str(tmp_path / "out" / "case.pdf")]
+    argv = ["print-case", "7", "--pdf", str(tmp_path / "out" / "case.pdf"), "--user", "head"]
     return parser.parse_args(argv + (["--notice", str(tmp_path / "out" / "notice.pdf")] if notice else []))
 
 
 def test_print_case_command_writes_both_pdfs(tmp_path, monkeypatch, capsys):
     from desktop import cli_print
 
+    monkeypatch.setenv("MINGCHU_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (tmp_path / "data").mkdir()
+    cli_accounts(tmp_path / "data")
     asked = []
-    monkeypatch.setattr(case_loader, "load_case_sheet", lambda case_id: asked.append(case_id) or samples.case_sheet())
+    monkeypatch.setattr(case_loader, "load_case_sheet",
+                        lambda case_id, **kw: asked.append((case_id, kw["actor"].username)) or samples.case_sheet())
     assert cli_print.run(_args(tmp_path)) == 0
-    assert set(asked) == {7}
+    assert set(asked) == {(7, "head")}
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["case.pdf", "notice.pdf"]  # no temporary files left
     assert samples.CASE_NUMBER in pdf_text(out / "case.pdf")
@@ -273,7 +279,7 @@ def test_print_case_command_writes_both_pdfs(tmp_path, monkeypatch, capsys):
     assert "责令改正通知书" in notice and "闵市监明厨责改〔2026〕0001号" in notice
     assert "case.pdf" in capsys.readouterr().out
 
-    def missing(case_id):
+    def missing(case_id, **kw):
         raise case_loader.CaseNotFoundError(case_id)
 
     monkeypatch.setattr(case_loader, "load_case_sheet", missing)
@@ -283,22 +289,26 @@ def test_print_case_command_writes_both_pdfs(tmp_path, monkeypatch, capsys):
     assert "案件不存在" in capsys.readouterr().err
 
 
-def test_print_case_command_without_a_display_and_an_unknown_case(tmp_path):
+def test_print_case_command_without_a_display_and_an_unknown_case(tmp_path, monkeypatch):
     """A fresh interpreter with no display and no Qt application: ensure_gui_app goes offscreen.
     A case the (empty) database does not hold: the command says so and exits 1, writing nothing."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "DATABASE_URL")}
     env["MINGCHU_DATA_DIR"] = str(tmp_path / "data")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (tmp_path / "data").mkdir()
+    cli_accounts(tmp_path / "data")
     code = f"""
 import argparse, sys
 from desktop import cli_print
 from desktop.documents import case_loader
 from tests.desktop.documents import samples
 p = argparse.ArgumentParser(); cli_print.add_parser(p.add_subparsers(dest="command"))
-args = p.parse_args(["print-case", "1", "--pdf", {str(tmp_path / "stub.pdf")!r}])
+args = p.parse_args(["print-case", "1", "--pdf", {str(tmp_path / "stub.pdf")!r}, "--user", "head"])
 assert cli_print.run(args) == 1
-case_loader.load_case_sheet = lambda case_id: samples.case_sheet()
-args = p.parse_args(["print-case", "1", "--pdf", {str(tmp_path / "a.pdf")!r}, "--notice", {str(tmp_path / "b.pdf")!r}])
+case_loader.load_case_sheet = lambda case_id, **kw: samples.case_sheet()
+args = p.parse_args(["print-case", "1", "--pdf", {str(tmp_path / "a.pdf")!r}, "--notice", {str(tmp_path / "b.pdf")!r},
+                     "--user", "head"])
 sys.exit(cli_print.run(args))
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,

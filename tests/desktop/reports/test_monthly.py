@@ -32,6 +32,7 @@ from desktop.reports.monthly import (
     parse_month,
     venue_rows,
 )
+from tests.actors import ADMIN, cli_accounts
 from tests.conftest import ROOT
 
 MONTH = date(2026, 10, 1)
@@ -45,18 +46,19 @@ def _utc(day: int, hour: int = 4, month: int = 10) -> datetime:
 
 def _venue(engine, name, street, progress, connected=False, cameras=(), **kw) -> tuple[int, list[int]]:
     vid = save_venue(engine, VenueInput(name=name, street=street, build_progress=progress,
-                                        platform_connected=connected, **kw))
+                                        platform_connected=connected, **kw), actor=ADMIN)
     cams = []
     for i, (installed, cam_connected) in enumerate(cameras):
         cams.append(save_camera(engine, CameraInput(vid, f"{name}摄像头{i + 1}", f"rtsp://10.0.{vid}.{i}/sub",
-                                                    installed=installed, platform_connected=cam_connected)))
+                                                    installed=installed, platform_connected=cam_connected),
+                                actor=ADMIN))
     return vid, cams
 
 
 def populate(engine) -> dict:
     """5 venues in 莘庄镇 (3), 七宝镇 (1) and none; 5 cameras; October: 5 alerts, 2 cases
     (one closed, one overdue), one camera offline for 24 hours."""
-    set_station_name(engine, STATION)
+    set_station_name(engine, STATION, actor=ADMIN)
     a, cams_a = _venue(engine, "老上海本帮菜馆", "莘庄镇", "完成建设", True, [(True, True), (True, True)],
                        license_no="JY13101120000001", address="莘庄镇莘松路100号", venue_type="大型餐饮",
                        contact_person="张伟", contact_phone="13800000001", expected_completion="2026-09")
@@ -115,7 +117,7 @@ def sqlite_engine(tmp_path):
 
 @pytest.fixture
 def report(sqlite_engine):
-    return build_monthly_report(sqlite_engine, MONTH)
+    return build_monthly_report(sqlite_engine, MONTH, actor=ADMIN)
 
 
 def test_parse_month():
@@ -131,7 +133,7 @@ def test_venue_rows_in_the_seed_column_order(engine):
     populate(engine)
     seed = ("序号", "单位名称", "地址", "许可证号", "建设进度", "预计完成时间")  # Pudong 附件3
     assert VENUE_HEADER[:6] == SEED_VENUE_COLUMNS == seed
-    rows = venue_rows(engine)
+    rows = venue_rows(engine, actor=ADMIN)
     assert [r.street for r in rows] == ["莘庄镇"] * 3 + ["七宝镇", "未分配街镇"]  # 街镇 in their order
     # then by name (in the database's collation)
     assert {r.name for r in rows[:3]} == {"老上海本帮菜馆", "莘庄中学食堂", "阳光养老院食堂"}
@@ -293,7 +295,7 @@ def test_pdf_text_pages_and_charts(report, tmp_path, poppler):
 def test_pdf_of_an_empty_month(sqlite_engine, tmp_path, poppler):
     from desktop.reports.monthly_pdf import monthly_pdf_bytes
 
-    empty = build_monthly_report(sqlite_engine, date(2026, 8, 1))
+    empty = build_monthly_report(sqlite_engine, date(2026, 8, 1), actor=ADMIN)
     assert empty.summary.alerts_total == 0
     pdf = tmp_path / "empty.pdf"
     pdf.write_bytes(monthly_pdf_bytes(empty))
@@ -303,9 +305,9 @@ def test_pdf_of_an_empty_month(sqlite_engine, tmp_path, poppler):
     assert "告警总数（条）0" in layout and "整改率—" in layout
 
 
-def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "report", "monthly", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=180)
+def _cli(*args: str, env: dict, user: str = "head") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "report", "monthly", *args, "--user", user],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=180)
 
 
 def test_cli_end_to_end(data_dir, tmp_path, poppler):
@@ -316,7 +318,10 @@ def test_cli_end_to_end(data_dir, tmp_path, poppler):
     migrate(eng)
     populate(eng)
     eng.dispose()
+    cli_accounts(data_dir)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    refused = _cli("--month", "2026-10", "--xlsx", str(tmp_path / "x.xlsx"), env=env, user="duty")
+    assert refused.returncode == 3 and "无权导出报表" in refused.stderr and not (tmp_path / "x.xlsx").exists()
     xlsx, pdf = tmp_path / "r" / "2026-10.xlsx", tmp_path / "r" / "2026-10.pdf"
     done = _cli("--month", "2026-10", "--xlsx", str(xlsx), "--pdf", str(pdf), env=env)
     assert done.returncode == 0, done.stderr

@@ -22,10 +22,12 @@ from desktop.demo.seed import seed_demo
 from desktop.services.alert_service import AlertService
 from desktop.services.stream_service import StreamService
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.streaming.worker import StreamKey
 from detectors.rules.violation import Violation
 from detectors.types import Box
 from tests.conftest import wait_until
+from tests.desktop.ui.actors import DUTY, INSPECTOR
 
 
 @pytest.fixture
@@ -34,10 +36,11 @@ def setup(qtbot, data_dir, rtsp_server):
     engine = make_engine(database_url(data_dir))
     init_schema(engine)
     seed_demo(engine, rtsp_server.host, rtsp_server.port, cameras=2)
-    cameras = load_wall_cameras(engine)
+    cameras = load_wall_cameras(engine, actor=INSPECTOR)
     streams = StreamService()
     db = TaskRunner("db")
-    service = AlertService(engine, EvidenceStore(data_dir / "evidence", engine), streams, db, data_dir / "clips")
+    service = AlertService(engine, EvidenceStore(data_dir / "evidence", engine), streams, db, data_dir / "clips",
+                           UserSession(DUTY))
     yield engine, streams, service, cameras
     service.shutdown(wait=False)
     streams.shutdown(3.0)
@@ -88,7 +91,7 @@ def test_event_from_another_thread_becomes_alert_with_pictures_and_clip(qtbot, s
         duration = float(frames[-1].pts * v.time_base)
     assert duration >= 10.0 and len(frames) >= 150  # ≥ 5 s before and after, 15 fps
     assert not list((data_dir / "clips").glob("*.mp4"))  # the temporary cut is gone
-    assert get_alert(engine, record.id).evidence_of("clip") == clip
+    assert get_alert(engine, record.id, actor=INSPECTOR).evidence_of("clip") == clip
 
 
 def test_clip_failure_keeps_the_alert_and_says_why(qtbot, setup):
@@ -105,3 +108,30 @@ def test_clip_failure_keeps_the_alert_and_says_why(qtbot, setup):
     assert "未在播放" in updated[-1].clip_error and updated[-1].evidence_of("clip") is None
     with Session(engine) as s:
         assert len(s.exec(select(Alert)).all()) == 1
+
+
+def test_review_acts_as_the_logged_in_user(qtbot, setup):
+    """The alert is the console's own record whoever is logged in; reviewing it is a person's
+    work: a 值班员 is refused (a Chinese message, the alert stays 待复核), a 检查员 is recorded."""
+    import numpy as np
+
+    from desktop.core.alerts import CONFIRMED
+
+    engine, streams, service, cameras = setup
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    with qtbot.waitSignal(service.alertRaised, timeout=10000) as raised:
+        service.on_analysis(_event(cameras[1].camera_id, frame))
+    alert_id = raised.args[0].id
+    failed, results = [], []
+    service.failed.connect(failed.append)
+    service.review(alert_id, CONFIRMED, "现场核实", on_done=results.append)  # as 王值班 (值班员)
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert isinstance(results[0], PermissionError)
+    assert failed and "王值班" in failed[0] and "无权审核告警" in failed[0]
+    assert get_alert(engine, alert_id, actor=INSPECTOR).review_state == PENDING
+
+    service.session.set_actor(INSPECTOR)
+    service.review(alert_id, CONFIRMED, "现场核实", on_done=results.append)
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    stored = get_alert(engine, alert_id, actor=INSPECTOR)
+    assert (stored.review_state, stored.reviewer, stored.review_comment) == (CONFIRMED, "张检查员", "现场核实")

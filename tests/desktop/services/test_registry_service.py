@@ -1,6 +1,8 @@
 """RegistryService: the registry's calls run on the DB runner (never on the GUI thread), results
 and errors come back on the GUI thread, `changed` fires after each change, credentials typed in
-a dialog merge with the stored ones on the DB thread, and connection tests run on their own."""
+a dialog merge with the stored ones on the DB thread, and connection tests run on their own.
+Every call acts as the session's user: a role without 管理单位与摄像头 is refused with a Chinese
+message and nothing is written; a user limited to streets reads only their venues."""
 
 import threading
 
@@ -8,6 +10,7 @@ import pytest
 from PySide6.QtCore import QThread
 
 from desktop.core import registry
+from desktop.core.access import Actor, PermissionDenied, Role
 from desktop.core.credentials import Credentials
 from desktop.core.db import database_url, init_schema, make_engine
 from desktop.core.registry import CameraInput, VenueInput
@@ -15,8 +18,10 @@ from desktop.core.registry_validation import ValidationError
 from desktop.services import registry_service as rs
 from desktop.services.registry_service import CredentialEdit, RegistryService, RegistrySnapshot
 from desktop.services.task_runner import TaskRunner
+from desktop.services.user_session import UserSession
 from desktop.streaming.status import Reason
 from tests.conftest import free_port
+from tests.desktop.ui.actors import ADMIN, INSPECTOR
 
 
 @pytest.fixture
@@ -25,7 +30,7 @@ def service(qtbot, data_dir):
     engine = make_engine(database_url(data_dir))
     init_schema(engine)
     db = TaskRunner("db")
-    svc = RegistryService(engine, db)
+    svc = RegistryService(engine, db, UserSession(ADMIN))
     yield svc
     svc.shutdown()
     db.shutdown()
@@ -57,7 +62,8 @@ def _wait(qtbot, result, timeout=5000):
 def test_changes_run_off_the_gui_thread_and_announce_themselves(qtbot, service, monkeypatch):
     threads = []
     real = registry.save_venue
-    monkeypatch.setattr(registry, "save_venue", lambda *a: threads.append(threading.current_thread()) or real(*a))
+    monkeypatch.setattr(registry, "save_venue",
+                        lambda *a, **kw: threads.append(threading.current_thread()) or real(*a, **kw))
     changed = []
     service.changed.connect(lambda: changed.append(1))
     saved = Result()
@@ -89,7 +95,7 @@ def test_invalid_input_goes_to_the_caller_only(qtbot, service):
 
 
 def test_unexpected_errors_are_reported_without_their_text(qtbot, service, monkeypatch):
-    def boom(*_a):
+    def boom(*_a, **_kw):
         raise RuntimeError("INSERT ... parameters ('admin', 'TopSecret')")
 
     monkeypatch.setattr(registry, "delete_venue", boom)
@@ -104,11 +110,11 @@ def test_unexpected_errors_are_reported_without_their_text(qtbot, service, monke
 
 def test_camera_credentials_merge_on_the_db_thread(qtbot, service):
     engine = service.engine
-    vid = registry.save_venue(engine, VenueInput("莘庄镇中心小学食堂"))
+    vid = registry.save_venue(engine, VenueInput("莘庄镇中心小学食堂"), actor=ADMIN)
     saved = Result()
     service.save_camera(CameraInput(vid, "烹饪区", "rtsp://admin:pw1@10.0.0.5:554/ch1"), on_done=saved)
     cid = _wait(qtbot, saved)
-    cam = registry.list_cameras(engine, vid)[0]
+    cam = registry.list_cameras(engine, vid, actor=ADMIN)[0]
     assert cam.sub_url == "rtsp://10.0.0.5:554/ch1" and cam.has_credentials
     assert registry.camera_credentials(engine, cid) == Credentials("admin", "pw1")
     steps = [
@@ -126,8 +132,8 @@ def test_camera_credentials_merge_on_the_db_thread(qtbot, service):
 
 def test_probe_uses_stored_credentials_and_its_own_thread(qtbot, service, monkeypatch):
     engine = service.engine
-    vid = registry.save_venue(engine, VenueInput("七宝中学食堂"))
-    cid = registry.save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://admin:stored@10.0.0.9/ch1"))
+    vid = registry.save_venue(engine, VenueInput("七宝中学食堂"), actor=ADMIN)
+    cid = registry.save_camera(engine, CameraInput(vid, "烹饪区", "rtsp://admin:stored@10.0.0.9/ch1"), actor=ADMIN)
     seen = []
 
     def fake_probe(url, timeout):
@@ -151,3 +157,38 @@ def test_probe_against_a_real_stream_and_a_dead_port(qtbot, service, rtsp_server
     failed = _wait(qtbot, bad, timeout=15000)
     assert not failed.ok and failed.reason is Reason.REFUSED
     assert "TopSecret" not in repr(failed) and failed.url.startswith("rtsp://***@127.0.0.1")
+
+
+def test_a_role_without_the_right_is_refused_in_chinese_and_nothing_is_written(qtbot, service):
+    """The session's user changes to a 检查员: saving a venue comes back as PermissionDenied on
+    the GUI thread, `failed` says so in Chinese, `changed` stays silent, the database is as before."""
+    engine = service.engine
+    vid = registry.save_venue(engine, VenueInput("七宝中学食堂", street="七宝镇"), actor=ADMIN)
+    service.session.set_actor(INSPECTOR)
+    failed, changed = [], []
+    service.failed.connect(failed.append)
+    service.changed.connect(lambda: changed.append(1))
+    err = Result()
+    service.save_venue(VenueInput("七宝中学食堂（改名）", street="七宝镇", id=vid), on_error=err)
+    exc = _wait(qtbot, err)
+    assert isinstance(exc, PermissionDenied)
+    qtbot.waitUntil(lambda: bool(failed), timeout=2000)
+    assert failed[0].startswith("保存单位失败：") and "无权管理单位与摄像头" in failed[0]
+    assert changed == []
+    assert [v.name for v in registry.list_venues(engine, actor=ADMIN)] == ["七宝中学食堂"]
+    loaded = Result()
+    service.load(loaded)  # reading the venues is not refused: the registry page is read-only
+    assert [v.name for v in _wait(qtbot, loaded).venues] == ["七宝中学食堂"]
+
+
+def test_a_user_limited_to_a_street_reads_only_its_venues(qtbot, service):
+    engine = service.engine
+    registry.save_venue(engine, VenueInput("七宝中学食堂", street="七宝镇"), actor=ADMIN)
+    registry.save_venue(engine, VenueInput("莘庄镇中心小学食堂", street="莘庄镇"), actor=ADMIN)
+    qibao = next(s.id for s in registry.list_streets(engine, actor=ADMIN) if s.name == "七宝镇")
+    service.session.set_actor(Actor("qibao", Role.ADMIN, display_name="七宝管理员", streets=frozenset({qibao})))
+    loaded = Result()
+    service.load(loaded)
+    snap = _wait(qtbot, loaded)
+    assert [v.name for v in snap.venues] == ["七宝中学食堂"]
+    assert [e.venue_id for e in snap.entries] == [snap.venues[0].id]

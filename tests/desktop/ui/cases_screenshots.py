@@ -5,7 +5,8 @@
 Writes cases.png (list with cards and states, the detail of a case with evidence thumbnails, an
 annotated version next to its original, one broken seal and the time line), case_dialog.png
 (立案 from two alerts), transition_dialog.png, venue_cases.png and alert_cases.png to OUT_DIR
-(default /tmp)."""
+(default /tmp), all as a 科室负责人; then the same case as a 值班员 sees it (cases_duty.png:
+read-only) and the 单位档案 page as a 检查员 sees it (registry_inspector.png: no editing)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,15 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from desktop.core.access import SYSTEM
+from desktop.core.access import Actor, Role
 from desktop.services.user_session import UserSession
+
+ADMIN = Actor("admin", Role.ADMIN, display_name="管理员甲")
+INSPECTOR = Actor("zhang", Role.INSPECTOR, display_name="张检查员")
+LINA = Actor("lina", Role.INSPECTOR, display_name="李娜")
+ZHAO = Actor("zhao", Role.INSPECTOR, display_name="赵强")
+HEAD = Actor("lihua", Role.HEAD, display_name="李科长")
+DUTY = Actor("wangwu", Role.DUTY, display_name="王值班")
 
 
 def _spin(cond, timeout: float = 15.0) -> bool:
@@ -61,7 +69,7 @@ def _demo_cases(console) -> tuple[int, list[int]]:
 
     for title in ("《中华人民共和国食品安全法》第一百二十六条", "《餐饮服务食品安全操作规范》第十六条"):
         try:
-            save_legal_basis(engine, title)
+            save_legal_basis(engine, title, actor=ADMIN)
         except CaseValidationError:
             pass  # the migration's list has it
     with Session(engine) as s:
@@ -85,31 +93,32 @@ def _demo_cases(console) -> tuple[int, list[int]]:
     main = create_case(engine, CaseInput(alert_ids=(a, b), handler="王建华", deadline=today - timedelta(days=3),
                                          legal_basis="《中华人民共和国食品安全法》第一百二十六条",
                                          facts="监控画面显示后厨切配区两名从业人员未佩戴口罩操作直接入口食品。"),
-                       "张检查员", now=old)
-    transition(engine, main.id, "已推送整改", "张检查员", "已送达责令改正通知书", now=old + timedelta(hours=2))
-    transition(engine, main.id, "整改中", "李娜", "单位已签收，承诺三日内整改", now=old + timedelta(days=1))
+                       actor=INSPECTOR, now=old)
+    transition(engine, main.id, "已推送整改", "已送达责令改正通知书", actor=INSPECTOR, now=old + timedelta(hours=2))
+    transition(engine, main.id, "整改中", "单位已签收，承诺三日内整改", actor=LINA, now=old + timedelta(days=1))
     clean = main.evidence[0]
     shapes = to_json([Rect(300, 200, 300, 260)], (1280, 720))
-    ann = add_annotated(engine, store, clean.evidence_id, _frame(999, "ANNOTATED"), shapes, "张检查员")
+    ann = add_annotated(engine, store, clean.evidence_id, _frame(999, "ANNOTATED"), shapes, actor=INSPECTOR)
     from desktop.core.cases import CaseUpdate, update_case
 
-    update_case(engine, main.id, CaseUpdate(add_evidence=(ann.id,), comment="标注证据图片"), "张检查员")
+    update_case(engine, main.id, CaseUpdate(add_evidence=(ann.id,), comment="标注证据图片"), actor=INSPECTOR)
     # One file altered on disk: the broken seal.
     store.path(main.evidence[3].rel_path).write_bytes(b"altered")
     others = [
         create_case(engine, CaseInput(venue_id=v1, category="鼠患", tier="一级", handler="李娜",
                                       deadline=today - timedelta(days=15), facts="夜间后厨发现老鼠活动"),
-                    "张检查员", now=old),
+                    actor=INSPECTOR, now=old),
         create_case(engine, CaseInput(venue_id=v2, category="吸烟", tier="二级", handler="王建华",
                                       facts="厨师在后厨吸烟"),
-                    "李娜"),
+                    actor=LINA),
         create_case(engine, CaseInput(venue_id=v1, category="垃圾桶未盖", tier="二级", handler="赵强",
-                                      deadline=today + timedelta(days=5), facts="垃圾桶未加盖"), "李娜"),
+                                      deadline=today + timedelta(days=5), facts="垃圾桶未加盖"), actor=LINA),
     ]
-    transition(engine, others[0].id, "已推送整改", "李娜", now=old + timedelta(hours=1))
+    transition(engine, others[0].id, "已推送整改", actor=LINA, now=old + timedelta(hours=1))
     done = others[2]
     for state in ("已推送整改", "整改中", "待复核", "已办结"):
-        transition(engine, done.id, state, "赵强", "现场复查合格" if state == "已办结" else "")
+        transition(engine, done.id, state, "现场复查合格" if state == "已办结" else "",
+                   actor=HEAD if state == "已办结" else ZHAO)
     alert(c1, 10, "未戴厨师帽", "二级", "3/5 帧未戴厨师帽")
     alert(c1, 8, "未戴厨师帽", "二级", "4/5 帧未戴厨师帽")
     return main.id, [o.id for o in others]
@@ -134,7 +143,7 @@ def main(out: Path) -> None:
         seed_demo(engine, server.host, server.port, cameras=4)
         engine.dispose()
         make_application()
-        console = Console(GuiOptions(size=(1600, 1000)), UserSession(SYSTEM))
+        console = Console(GuiOptions(size=(1600, 1000)), UserSession(HEAD))
         console.start()
         try:
             w = console.window
@@ -194,8 +203,28 @@ def main(out: Path) -> None:
             _spin(lambda: reg.view.case_table.rowCount() > 0, 5)
             _spin(lambda: False, 0.3)
             w.grab().save(str(out / "venue_cases.png"))
+            # The same case as a 值班员 sees it: read-only, no 立案 / 导入.
+            console.session.set_actor(DUTY)
+            w.show_page(page)
+            _spin(lambda: page.model.rowCount() == 4)
+            page.open_case(main_id)
+            _spin(lambda: page.detail.record is not None and all(
+                t.picture.pixmap() is not None and not t.picture.pixmap().isNull()
+                for t in page.detail.tiles if t.is_picture and not t.seal_broken))
+            _spin(lambda: False, 0.5)
+            w.grab().save(str(out / "cases_duty.png"))
+            # 单位档案 as a 检查员: the venue and its cameras and cases, nothing to change.
+            venue_id = page.detail.record.venue_id
+            console.session.set_actor(INSPECTOR)
+            w.show_page(reg)
+            _spin(lambda: reg.snapshot.venue(venue_id) is not None)
+            reg.show_venue(venue_id)
+            _spin(lambda: reg.view.case_table.rowCount() > 0, 5)
+            _spin(lambda: False, 0.3)
+            w.grab().save(str(out / "registry_inspector.png"))
             print("\n".join(str(out / n) for n in ("cases.png", "case_dialog.png", "alert_cases.png",
-                                                     "transition_dialog.png", "venue_cases.png")))
+                                                     "transition_dialog.png", "venue_cases.png", "cases_duty.png",
+                                                     "registry_inspector.png")))
         finally:
             w.close()
             console.shutdown()

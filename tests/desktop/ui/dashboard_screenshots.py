@@ -16,8 +16,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from desktop.core.access import SYSTEM
+from desktop.core.access import Actor, Role
 from desktop.services.user_session import UserSession
+
+INSPECTOR = Actor("zhang", Role.INSPECTOR, display_name="张检查员")
+HEAD = Actor("lihua", Role.HEAD, display_name="李科长")
 
 
 def _spin(cond, timeout: float = 15.0) -> bool:
@@ -59,21 +62,22 @@ def _seed(engine, store) -> None:
     for aid, cat in ids:
         roll = rng.random()
         if roll < 0.55 or (cat == "鼠患" and roll < 0.9):
-            review_alert(engine, aid, "已确认", "张检查员")
+            review_alert(engine, aid, "已确认", actor=INSPECTOR)
         elif roll < 0.55 + (0.35 if cat in ("玩手机", "未穿工作服") else 0.15):
-            review_alert(engine, aid, "误报", "张检查员")
+            review_alert(engine, aid, "误报", actor=INSPECTOR)
     paths = [(), ("已推送整改",), ("已推送整改", "整改中"), ("已推送整改", "整改中", "待复核"),
              ("已推送整改", "整改中", "待复核", "已办结"), ("撤销",)]
     for i in range(26):
         cam, venue = cams[rng.randrange(len(cams))]
         opened = now - timedelta(days=rng.randint(1, 25), hours=rng.randint(0, 10))
         case = create_case(engine, CaseInput(venue_id=venue, category=rng.choice(list(weights)[:6]), handler="王建华",
-                                             deadline=opened.date() + timedelta(days=rng.randint(1, 10))), "张检查员",
-                           now=opened)
+                                             deadline=opened.date() + timedelta(days=rng.randint(1, 10))),
+                           actor=INSPECTOR, now=opened)
         at = opened
         for state in paths[min(len(paths) - 1, i % 7)]:
             at += timedelta(hours=rng.randint(3, 40))
-            transition(engine, case.id, state, "张检查员", "演示" if state == "撤销" else "", now=min(at, now))
+            transition(engine, case.id, state, "演示" if state == "撤销" else "", now=min(at, now),
+                       actor=HEAD if state in ("已办结", "撤销") else INSPECTOR)
     with Session(engine) as s:
         for cam, _venue in cams[::3]:
             down = now - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 20))
@@ -100,7 +104,7 @@ def main(out: Path) -> None:
         seed_demo(engine, server.host, server.port, cameras=20)
         engine.dispose()
         make_application()
-        console = Console(GuiOptions(size=(1600, 1000)), UserSession(SYSTEM))
+        console = Console(GuiOptions(size=(1600, 1000)), UserSession(HEAD))
         console.start()
         try:
             w = console.window

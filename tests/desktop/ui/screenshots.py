@@ -14,9 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from desktop.core.access import SYSTEM
+from desktop.core.access import Actor, Role
 from desktop.services.user_session import UserSession
 from tests.conftest import ROOT
+
+ADMIN = Actor("admin", Role.ADMIN, display_name="管理员甲")
+DUTY = Actor("wangwu", Role.DUTY, display_name="王值班")
 
 
 def _spin(cond, timeout: float = 15.0) -> bool:
@@ -63,12 +66,13 @@ def main(out: Path) -> None:
         engine = make_engine(database_url(tmp / "data"))
         init_schema(engine)
         seed_demo(engine, server.host, server.port, cameras=20)
-        vid = next(v.id for v in registry.list_venues(engine) if v.name.startswith("老上海"))
+        vid = next(v.id for v in registry.list_venues(engine, actor=ADMIN) if v.name.startswith("老上海"))
         registry.save_camera(engine, registry.CameraInput(
-            vid, "后厨专间", f"rtsp://admin:Secret1@{server.host}:{server.port}/cam03/sub", area="专间"))
+            vid, "后厨专间", f"rtsp://admin:Secret1@{server.host}:{server.port}/cam03/sub", area="专间"),
+            actor=ADMIN)
         engine.dispose()
         make_application()
-        console = Console(GuiOptions(size=(1400, 860)), UserSession(SYSTEM))
+        console = Console(GuiOptions(size=(1400, 860)), UserSession(DUTY))
         console.start()
         win, page = console.window, console.window.registry_page
         _spin(lambda: len(page.snapshot.venues) > 0)

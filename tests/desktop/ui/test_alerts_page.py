@@ -18,6 +18,7 @@ from desktop.streaming.worker import StreamKey
 from desktop.ui.alerts.model import tier_color
 from detectors.rules.violation import Violation
 from detectors.types import Box
+from tests.desktop.ui.actors import INSPECTOR
 
 
 def _event(camera_id: int, frame, category="未戴口罩", tier="二级") -> AnalysisEvent:
@@ -36,7 +37,7 @@ def _texts(model, row):
 
 
 def test_alert_arrives_flashes_filters_and_is_reviewed(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=2)
+    console = make_console(rtsp_server, cameras=2, actor=INSPECTOR)
     window, page = console.window, console.window.alerts_page
     wall = window.wall_page.wall
     shown = [i for i, src in enumerate(wall.sources()) if src is not None]
@@ -54,7 +55,7 @@ def test_alert_arrives_flashes_filters_and_is_reviewed(qtbot, rtsp_server, make_
     threading.Thread(target=console.alerts.on_analysis, args=(_event(cam.camera_id, frame),)).start()
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10000)
     texts = _texts(page.model, 0)
-    assert texts[1:] == [cam.street, cam.venue_name, cam.name, "未戴口罩", "二级", "0.88", "待复核"]
+    assert texts[1:] == [cam.street, cam.venue_name, cam.name, "未戴口罩", "二级", "0.88", "待复核", "未签收"]
     assert page.model.data(page.model.index(0, 4), Qt.ForegroundRole).color() == QColor(tier_color("二级"))
     assert wall.flashing() == [1]
     assert page.sound.played == 1
@@ -88,11 +89,11 @@ def test_alert_arrives_flashes_filters_and_is_reviewed(qtbot, rtsp_server, make_
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.detail.record is not None, timeout=2000)
     alert_id = page.detail.record.id
-    page.detail.reviewer.setText("张检查员")
+    assert page.detail.reviewer.text() == "复核人：张检查员"  # the logged-in user, not typed
     page.detail.comment.setText("厨师已佩戴口罩，被锅盖遮挡")  # QTest cannot type CJK (aborts)
     qtbot.mouseClick(page.detail.false_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: _texts(page.model, 0)[7] == FALSE_ALARM, timeout=5000)
-    stored = get_alert(console.engine, alert_id)
+    stored = get_alert(console.engine, alert_id, actor=INSPECTOR)
     assert (stored.review_state, stored.reviewer, stored.review_comment) == (
         FALSE_ALARM, "张检查员", "厨师已佩戴口罩，被锅盖遮挡")
     assert stored.reviewed_at is not None and "误报 1" in page.counts.text()
@@ -101,7 +102,7 @@ def test_alert_arrives_flashes_filters_and_is_reviewed(qtbot, rtsp_server, make_
     # Reviewing again without a comment is refused, and says why.
     qtbot.mouseClick(page.detail.confirm_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: "重新复核" in window.statusBar().currentMessage(), timeout=5000)
-    assert get_alert(console.engine, alert_id).review_state == FALSE_ALARM
+    assert get_alert(console.engine, alert_id, actor=INSPECTOR).review_state == FALSE_ALARM
 
     # Muted: a new alert is listed without a sound.
     page.mute.setChecked(True)

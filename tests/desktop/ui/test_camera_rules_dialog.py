@@ -15,6 +15,7 @@ from desktop.ui.registry import camera_rules_dialog
 from desktop.ui.registry.camera_rules_dialog import CameraRulesDialog
 from detectors.rules.config import CameraRules
 from tests.conftest import free_port
+from tests.desktop.ui.actors import ADMIN
 from tests.desktop.ui.registry_helpers import click, open_registry
 
 SQUARE = [(0.1, 0.2), (0.4, 0.2), (0.4, 0.8), (0.1, 0.8)]
@@ -52,7 +53,7 @@ def _draw(canvas, points) -> None:
 
 
 def test_bad_values_are_named_next_to_their_fields_and_nothing_is_saved(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     cid = page.snapshot.cameras[0].id
     before = _documents(console.engine, cid)
@@ -98,7 +99,7 @@ def test_bad_values_are_named_next_to_their_fields_and_nothing_is_saved(qtbot, r
 
 
 def test_good_values_are_saved_read_back_and_reach_the_wall(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     cid = page.snapshot.cameras[1].id
     # Parts of analysis_json the dialog does not show survive its save.
@@ -183,7 +184,7 @@ def test_good_values_are_saved_read_back_and_reach_the_wall(qtbot, rtsp_server, 
 
 def test_picture_from_the_camera_stream_and_a_dead_camera_shows_why(qtbot, rtsp_server, make_console, monkeypatch):
     dead = f"rtsp://127.0.0.1:{free_port()}/cam01/sub"
-    console = make_console(rtsp_server, cameras=4, extra_urls=(dead,))
+    console = make_console(rtsp_server, cameras=4, extra_urls=(dead,), actor=ADMIN)
     page = open_registry(qtbot, console)
     live = page.snapshot.cameras[0]
     dlg = _open(qtbot, page, live.id)
@@ -236,7 +237,7 @@ def test_picture_from_the_camera_stream_and_a_dead_camera_shows_why(qtbot, rtsp_
 
 
 def test_camera_dialog_button_and_the_camera_menu_open_the_settings(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     cam = page.snapshot.cameras[2]
     page.tree.select_venue(cam.venue_id)

@@ -18,7 +18,6 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor
 from sqlmodel import Session, select
 
-from desktop.core.access import SYSTEM
 from desktop.core.alerts import AlertInput, record_alert
 from desktop.core.annotation_shapes import Rect, to_json
 from desktop.core.case_queries import get_case, list_cases
@@ -27,6 +26,7 @@ from desktop.core.models import Camera, Venue
 from desktop.services.user_session import UserSession
 from desktop.ui.annotation_dialog import AnnotationDialog
 from desktop.ui.cases.model import COL_CARD, card_color
+from tests.desktop.ui.actors import HEAD, INSPECTOR
 
 
 def _png(seed: int, text: str = "") -> bytes:
@@ -54,7 +54,7 @@ def _cases_tab(console):
 
 
 def test_file_case_from_alerts_transitions_and_refusals(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=1)
+    console = make_console(rtsp_server, cameras=1, actor=HEAD)
     window, page = _cases_tab(console)
     alerts_page = window.alerts_page
     assert window.pages.tabText(window.pages.indexOf(page)) == "案件"
@@ -108,7 +108,7 @@ def test_file_case_from_alerts_transitions_and_refusals(qtbot, rtsp_server, make
     qtbot.mouseClick(tdlg.ok_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: tdlg.error.isVisibleTo(tdlg), timeout=5000)
     assert "推送整改前须填写整改期限" in tdlg.error.text() and tdlg.isVisible()
-    assert get_case(console.engine, record.id).state == "待处理"
+    assert get_case(console.engine, record.id, actor=HEAD).state == "待处理"
     tdlg.reject()
 
     # 编辑: a deadline; then 推送整改 goes through and the buttons follow the state.
@@ -134,24 +134,43 @@ def test_file_case_from_alerts_transitions_and_refusals(qtbot, rtsp_server, make
     qtbot.mouseClick(tdlg.ok_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: tdlg.error.isVisibleTo(tdlg), timeout=5000)
     assert "须填写理由" in tdlg.error.text()
-    assert get_case(console.engine, record.id).state == "已推送整改"
+    assert get_case(console.engine, record.id, actor=HEAD).state == "已推送整改"
     tdlg.reject()
 
-    # 删除 asks for a reason and a confirmation; the permission hook refuses (roles: issue 7).
+    # 删除 asks for a reason and a confirmation. A 检查员 has no 删除 button; a delete that
+    # reaches the core anyway (a user switch while the dialog was open) is refused there, the
+    # dialog says so and the case stays.
+    assert page.detail.delete_button.isVisibleTo(page.detail)
+    console.session.set_actor(INSPECTOR)
+    assert not page.detail.delete_button.isVisibleTo(page.detail)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    page.open_case(record.id)
+    qtbot.waitUntil(lambda: page.detail.record is not None, timeout=5000)
     ddlg = page.delete_case()
+    assert ddlg.who.text() == "张检查员" and ddlg.who.isReadOnly()
     assert not ddlg.ok_button.isEnabled()
     ddlg.reason.setPlainText("重复立案")
     ddlg.confirm.setChecked(True)
     assert ddlg.ok_button.isEnabled()
     qtbot.mouseClick(ddlg.ok_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: ddlg.error.isVisibleTo(ddlg), timeout=5000)
-    assert "无权删除案件" in ddlg.error.text()
-    assert get_case(console.engine, record.id).number == record.number
+    assert "张检查员" in ddlg.error.text() and "无权删除案件" in ddlg.error.text()
+    assert get_case(console.engine, record.id, actor=HEAD).number == record.number
     ddlg.reject()
+    # The 科室负责人 deletes it.
+    console.session.set_actor(HEAD)
+    page.open_case(record.id)
+    qtbot.waitUntil(lambda: page.detail.record is not None, timeout=5000)
+    ddlg = page.delete_case()
+    ddlg.reason.setPlainText("重复立案")
+    ddlg.confirm.setChecked(True)
+    qtbot.mouseClick(ddlg.ok_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=5000)
+    assert list_cases(console.engine, actor=HEAD) == []
 
 
 def test_list_filters_cards_and_the_venue_view(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=2)
+    console = make_console(rtsp_server, cameras=2, actor=HEAD)
     window, page = _cases_tab(console)
     engine = console.engine
     with Session(engine) as s:
@@ -162,11 +181,11 @@ def test_list_filters_cards_and_the_venue_view(qtbot, rtsp_server, make_console)
     today = date.today()
     old = datetime.now(UTC) - timedelta(days=40)
     late_yellow = create_case(engine, CaseInput(venue_id=v1, category="吸烟", handler="王建华",
-                                                deadline=today - timedelta(days=2)), "张三", now=old)
+                                                deadline=today - timedelta(days=2)), actor=INSPECTOR, now=old)
     late_red = create_case(engine, CaseInput(venue_id=v2, category="鼠患", handler="李娜",
-                                             deadline=today - timedelta(days=20)), "张三", now=old)
-    fresh = create_case(engine, CaseInput(venue_id=v1, category="未戴口罩", handler="李娜"), "张三")
-    transition(engine, late_red.id, "已推送整改", "张三")
+                                             deadline=today - timedelta(days=20)), actor=INSPECTOR, now=old)
+    fresh = create_case(engine, CaseInput(venue_id=v1, category="未戴口罩", handler="李娜"), actor=INSPECTOR)
+    transition(engine, late_red.id, "已推送整改", actor=INSPECTOR)
     window.show_page(page)
     page.reload()
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
@@ -209,7 +228,7 @@ def test_list_filters_cards_and_the_venue_view(qtbot, rtsp_server, make_console)
     qtbot.waitUntil(lambda: page.street.count() > 1, timeout=5000)
     street = late_red.street
     page.street.setCurrentIndex(page.street.findData(street))
-    expected = {c.id for c in list_cases(engine) if c.street == street}
+    expected = {c.id for c in list_cases(engine, actor=HEAD) if c.street == street}
     expect(expected)
     page.street.setCurrentIndex(0)
     expect({late_yellow.id, late_red.id, fresh.id})
@@ -219,7 +238,7 @@ def test_list_filters_cards_and_the_venue_view(qtbot, rtsp_server, make_console)
     window.show_page(registry)
     qtbot.waitUntil(lambda: registry.snapshot.venue(v1) is not None, timeout=5000)
     registry.show_venue(v1)
-    of_v1 = {c.id for c in list_cases(engine) if c.venue_id == v1}
+    of_v1 = {c.id for c in list_cases(engine, actor=HEAD) if c.venue_id == v1}
     assert {late_yellow.id, fresh.id} <= of_v1
     qtbot.waitUntil(lambda: set(registry.view.case_ids()) == of_v1, timeout=5000)
     row = registry.view.case_ids().index(late_yellow.id)
@@ -229,7 +248,7 @@ def test_list_filters_cards_and_the_venue_view(qtbot, rtsp_server, make_console)
                     timeout=5000)
     assert page.detail.badge.text() == "黄牌（逾期 2 天）"
     # A case changed elsewhere shows up in the venue view.
-    update_case(engine, fresh.id, CaseUpdate(handler="赵强"), "张三")
+    update_case(engine, fresh.id, CaseUpdate(handler="赵强"), actor=INSPECTOR)
     page.service.get(fresh.id, on_done=page.service.caseChanged.emit)
     row = registry.view.case_ids().index(fresh.id)
     qtbot.waitUntil(lambda: registry.view.case_table.item(row, 3).text() == "赵强", timeout=5000)
@@ -237,12 +256,12 @@ def test_list_filters_cards_and_the_venue_view(qtbot, rtsp_server, make_console)
 
 def test_evidence_seal_annotation_pdf_and_package_round_trip(qtbot, rtsp_server, make_console, monkeypatch,
                                                              tmp_path):
-    console = make_console(rtsp_server, cameras=1)
+    console = make_console(rtsp_server, cameras=1, actor=HEAD)
     window, page = _cases_tab(console)
     camera_id, venue_id = _first_camera(console)
     alert_id = _alert(console, camera_id, 3)
     record = create_case(console.engine, CaseInput(alert_ids=(alert_id,), handler="王建华", facts="后厨人员未戴口罩"),
-                         "张三")
+                         actor=INSPECTOR)
     window.show_page(page)
     page.reload()
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
@@ -268,7 +287,7 @@ def test_evidence_seal_annotation_pdf_and_package_round_trip(qtbot, rtsp_server,
     tiles = page.detail.tiles
     assert tiles[1].item.derived_from_id == original.evidence_id and tiles[1].item.kind == "annotated"
     assert tiles[1].item.annotation_json == shapes and "标注自 1" in tiles[1].caption.text()
-    stored = get_case(console.engine, record.id)
+    stored = get_case(console.engine, record.id, actor=HEAD)
     assert any(e.derived_from_id == original.evidence_id for e in stored.evidence)
     # Annotating the annotated version again opens the original with its shapes.
     page.detail.tiles[1].activated.emit(tiles[1].item)
@@ -327,7 +346,7 @@ def test_evidence_seal_annotation_pdf_and_package_round_trip(qtbot, rtsp_server,
         qtbot.waitUntil(lambda: bool(got), timeout=30000)
         assert got[0][1] is False and got[0][0].startswith("已导入：案件 " + record.number), got
         qtbot.waitUntil(lambda: other.detail.record is not None, timeout=5000)
-        mine, theirs = get_case(console.engine, record.id), other.detail.record
+        mine, theirs = get_case(console.engine, record.id, actor=HEAD), other.detail.record
         assert (theirs.number, theirs.uuid, theirs.state, theirs.facts, theirs.handler) == (
             mine.number, mine.uuid, mine.state, mine.facts, mine.handler)
         assert [e.sha256 for e in theirs.evidence] == [e.sha256 for e in mine.evidence]
@@ -354,7 +373,7 @@ def _second_console(qtbot, server, data: Path, monkeypatch):
     init_schema(engine)
     seed_demo(engine, server.host, server.port, cameras=1)
     engine.dispose()
-    console = Console(GuiOptions(size=(1280, 800)), UserSession(SYSTEM))
+    console = Console(GuiOptions(size=(1280, 800)), UserSession(INSPECTOR))
     console.start()
     qtbot.waitUntil(lambda: len(console.window.wall_page.cameras) == 1, timeout=5000)
     return console

@@ -3,11 +3,11 @@ server and records camera status there."""
 
 from sqlalchemy import text
 
-from desktop.core.access import SYSTEM
 from desktop.core.db import make_engine, migrate
 from desktop.demo.seed import seed_demo
 from desktop.services.user_session import UserSession
 from desktop.ui.app import Console, GuiOptions, make_application
+from tests.desktop.ui.actors import DUTY
 from tests.postgres import create_database, drop_database
 
 
@@ -20,7 +20,7 @@ def test_console_runs_on_postgresql(qtbot, rtsp_server, postgres_base_url, data_
         # What an administrator writes: a plain postgresql:// URL (the console picks the driver).
         monkeypatch.setenv("DATABASE_URL", url.replace("postgresql+psycopg://", "postgresql://"))
         make_application()
-        console = Console(GuiOptions(size=(1024, 700)), UserSession(SYSTEM))
+        console = Console(GuiOptions(size=(1024, 700)), UserSession(DUTY))
         console.start()
         try:
             page = console.window.wall_page

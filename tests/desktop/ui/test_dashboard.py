@@ -17,6 +17,7 @@ from desktop.core.alerts import AlertInput, record_alert, review_alert
 from desktop.core.cases import CaseInput, create_case, transition
 from desktop.core.models import Camera
 from desktop.core.statistics import LOCAL_TZ, local_midnight, local_today
+from tests.desktop.ui.actors import HEAD, INSPECTOR
 
 
 def _at(days_ago: int) -> datetime:
@@ -41,19 +42,19 @@ def _seed(console) -> None:
     # 未戴口罩: 2 two days ago, 1 yesterday, 1 today; 吸烟: 2 yesterday, 1 today → 7 alerts, 5 day stacks.
     mask = [_alert(console, camera_id, "未戴口罩", d, i) for i, d in enumerate((2, 2, 1, 0))]
     smoke = [_alert(console, camera_id, "吸烟", d, i) for i, d in enumerate((1, 1, 0))]
-    review_alert(engine, mask[0], "已确认", "张三")
-    review_alert(engine, mask[1], "已确认", "张三")
-    review_alert(engine, mask[2], "误报", "张三")
-    review_alert(engine, smoke[0], "已确认", "张三")
+    review_alert(engine, mask[0], "已确认", actor=INSPECTOR)
+    review_alert(engine, mask[1], "已确认", actor=INSPECTOR)
+    review_alert(engine, mask[2], "误报", actor=INSPECTOR)
+    review_alert(engine, smoke[0], "已确认", actor=INSPECTOR)
     deadline = local_today() + timedelta(days=5)
-    create_case(engine, CaseInput(venue_id=venue_id, category="未戴口罩", handler="王建华"), "张三")
+    create_case(engine, CaseInput(venue_id=venue_id, category="未戴口罩", handler="王建华"), actor=INSPECTOR)
     pushed = create_case(engine, CaseInput(venue_id=venue_id, category="吸烟", handler="王建华", deadline=deadline),
-                         "张三")
-    transition(engine, pushed.id, "已推送整改", "张三")
+                         actor=INSPECTOR)
+    transition(engine, pushed.id, "已推送整改", actor=INSPECTOR)
     closed = create_case(engine, CaseInput(venue_id=venue_id, category="未戴口罩", handler="李娜", deadline=deadline),
-                         "张三")
+                         actor=INSPECTOR)
     for state in ("已推送整改", "整改中", "待复核", "已办结"):
-        transition(engine, closed.id, state, "张三")
+        transition(engine, closed.id, state, actor=HEAD)  # 已办结 is the head's approval
 
 
 def _loaded(qtbot, page, before: int) -> None:
@@ -73,7 +74,7 @@ def _bar_runs(image: QImage, y: int, x0: int, x1: int) -> int:
 
 
 def test_dashboard_charts_clicks_export_and_scope(qtbot, rtsp_server, make_console, tmp_path):
-    console = make_console(rtsp_server, cameras=1)
+    console = make_console(rtsp_server, cameras=1, actor=HEAD)
     window = console.window
     page = window.dashboard_page
     _seed(console)
@@ -180,7 +181,7 @@ def test_monthly_report_from_the_dashboard(qtbot, rtsp_server, make_console, tmp
     from openpyxl import load_workbook
     from PySide6.QtCore import QDate
 
-    console = make_console(rtsp_server, cameras=2)
+    console = make_console(rtsp_server, cameras=2, actor=HEAD)
     _seed(console)
     win = console.window
     page = win.dashboard_page

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from desktop.core import registry
 from desktop.core.models import Camera, Venue
 from desktop.ui.registry.import_report_view import ERROR_BG
+from tests.desktop.ui.actors import ADMIN
 from tests.desktop.ui.registry_helpers import click, open_registry, visible_texts
 
 HEADER = ["街镇", "单位名称", "许可证号", "地址", "单位类型", "建设进度", "摄像头名称", "区域", "子码流地址",
@@ -36,7 +37,7 @@ def _open_import(qtbot, page, path):
 
 
 def test_import_with_dry_run_then_confirm(qtbot, rtsp_server, make_console, tmp_path):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     port = rtsp_server.port
     path = _xlsx(tmp_path / "venues.xlsx", [
@@ -74,7 +75,7 @@ def test_import_with_dry_run_then_confirm(qtbot, rtsp_server, make_console, tmp_
     assert "颛桥社区食堂" in page.tree.visible_venue_labels()
     zq = _venue(console.engine, "颛桥社区食堂")
     assert zq.venue_type == "机关企事业单位食堂"
-    assert registry.get_venue(console.engine, zq.id).street == "颛桥镇"
+    assert registry.get_venue(console.engine, zq.id, actor=ADMIN).street == "颛桥镇"
     assert _venue(console.engine, "老上海本帮菜馆（莘庄店）").address == "莘庄镇沪闵路 6088 号 3 层"
     with Session(console.engine) as s:
         cam = s.exec(select(Camera).where(Camera.name == "备餐区",
@@ -88,7 +89,7 @@ def test_import_with_dry_run_then_confirm(qtbot, rtsp_server, make_console, tmp_
 
 
 def test_rows_with_errors_are_highlighted_and_nothing_can_be_imported(qtbot, rtsp_server, make_console, tmp_path):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     path = _xlsx(tmp_path / "bad.xlsx", [
         ["梅陇镇", "好单位", "JY33101120009998", "", "学校食堂", "完成建设", "", "", "", "", ""],
@@ -109,7 +110,7 @@ def test_rows_with_errors_are_highlighted_and_nothing_can_be_imported(qtbot, rts
 
 
 def test_unreadable_file_says_why_and_changes_nothing(qtbot, rtsp_server, make_console, tmp_path):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"this is not a spreadsheet")
@@ -131,10 +132,14 @@ def test_unreadable_file_says_why_and_changes_nothing(qtbot, rtsp_server, make_c
 
 
 def test_export_writes_the_file_in_the_background(qtbot, rtsp_server, make_console, tmp_path):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     vid = page.snapshot.venues[0].id
-    registry.save_camera(console.engine, registry.CameraInput(vid, "库房", "rtsp://admin:Hidden1@10.0.0.7/ch1"))
+    saved = []  # through the console's DB runner, as the logged-in administrator
+    console.registry.save_camera(registry.CameraInput(vid, "库房", "rtsp://admin:Hidden1@10.0.0.7/ch1"),
+                                 on_done=saved.append, on_error=saved.append)
+    qtbot.waitUntil(lambda: bool(saved), timeout=5000)
+    assert isinstance(saved[0], int)
     out = tmp_path / "out.xlsx"
     page.choose_export_file = lambda: out
     click(qtbot, page.export_button)

@@ -14,6 +14,7 @@ from desktop.core.registry import VenueInput
 from desktop.services import registry_service
 from desktop.streaming.worker import StreamKey
 from tests.conftest import free_port
+from tests.desktop.ui.actors import ADMIN
 from tests.desktop.ui.registry_helpers import click, open_registry, visible_texts
 
 LAO = "老上海本帮菜馆（莘庄店）"
@@ -39,7 +40,7 @@ def _venue_id(engine, name: str) -> int | None:
 
 
 def test_search_by_name_address_licence_and_pinyin_in_both_trees(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     trees = (page.tree, console.window.tree)
     for tree in trees:
@@ -55,9 +56,9 @@ def test_search_by_name_address_licence_and_pinyin_in_both_trees(qtbot, rtsp_ser
 
 
 def test_filter_by_venue_type_and_progress(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     registry.save_venue(console.engine, VenueInput("福寿园养老院食堂", street="七宝镇", venue_type="养老机构食堂",
-                                                   build_progress="设备安装"))
+                                                   build_progress="设备安装"), actor=ADMIN)
     page = open_registry(qtbot, console)
     page.reload()
     qtbot.waitUntil(lambda: len(page.tree.visible_venue_labels()) == 4, timeout=3000)
@@ -79,7 +80,7 @@ def test_filter_by_venue_type_and_progress(qtbot, rtsp_server, make_console):
 
 
 def test_venue_page_shows_the_details_and_cameras_of_the_chosen_venue(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     vid = _venue_id(console.engine, "莘庄镇中心小学食堂")
     assert page.tree.select_venue(vid)
@@ -99,7 +100,7 @@ def test_venue_page_shows_the_details_and_cameras_of_the_chosen_venue(qtbot, rts
 
 
 def test_add_venue_through_the_dialog(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     click(qtbot, page.add_venue_button)
     dlg = page.dialog
@@ -134,7 +135,7 @@ def test_add_venue_through_the_dialog(qtbot, rtsp_server, make_console):
 
 
 def test_bad_and_duplicate_licence_numbers_keep_the_dialog_open(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     dlg = page.add_venue()
     _type(qtbot, dlg.name, "新单位")
@@ -154,7 +155,7 @@ def test_bad_and_duplicate_licence_numbers_keep_the_dialog_open(qtbot, rtsp_serv
 
 
 def test_camera_with_credentials_in_the_url_never_shows_them(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     vid = _venue_id(console.engine, LAO)
     page.tree.select_venue(vid)
@@ -195,7 +196,7 @@ def test_camera_with_credentials_in_the_url_never_shows_them(qtbot, rtsp_server,
 
 
 def test_connection_test_shows_codec_and_size_or_the_reason(qtbot, rtsp_server, make_console, monkeypatch):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     page.tree.select_venue(_venue_id(console.engine, LAO))
     dlg = page.add_camera()
@@ -232,7 +233,7 @@ def test_connection_test_shows_codec_and_size_or_the_reason(qtbot, rtsp_server, 
 
 
 def test_delete_venue_after_confirmation(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     win = console.window
     vid = _venue_id(console.engine, "莘庄镇中心小学食堂")
@@ -261,7 +262,7 @@ def test_delete_venue_after_confirmation(qtbot, rtsp_server, make_console):
 
 
 def test_changing_a_camera_url_restarts_only_its_stream(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     ids = list(console.window.wall_page.cameras)
     qtbot.waitUntil(lambda: all(console.streams.worker(StreamKey(c, "sub")) is not None for c in ids), timeout=5000)
@@ -278,7 +279,7 @@ def test_changing_a_camera_url_restarts_only_its_stream(qtbot, rtsp_server, make
 
 
 def test_delete_camera(qtbot, rtsp_server, make_console):
-    console = make_console(rtsp_server, cameras=4)
+    console = make_console(rtsp_server, cameras=4, actor=ADMIN)
     page = open_registry(qtbot, console)
     vid = _venue_id(console.engine, LAO)
     page.tree.select_venue(vid)

@@ -16,6 +16,7 @@ from desktop.ui.app import make_application
 from desktop.ui.settings import SettingsPage
 from desktop.ui.settings.models_view import COL_CHECK, COL_LICENCE, COL_STATE
 from detectors.store import import_plugin
+from tests.desktop.ui.actors import ADMIN
 from tests.desktop.ui.registry_helpers import click, visible_texts
 from tests.detectors.builders import yolo_model
 from tests.detectors.conftest import model_cache, model_dir, runtime  # noqa: F401 - the real models' fixtures
@@ -236,9 +237,9 @@ def test_device_choice_is_saved(qtbot, make_page, models, tmp_path):
     cpu = page.device.findData("CPU")
     assert " — " in page.device.itemText(cpu)  # found on this PC, with its name
     page.device.setCurrentIndex(cpu)
-    page.device.activated.emit(cpu)
-    assert analysis_device(tmp_path / "settings.json") == "CPU"
-    assert any("重启分析后生效" in t for t in visible_texts(page))
+    page.device.activated.emit(cpu)  # stored off the GUI thread (audited when a database is given)
+    qtbot.waitUntil(lambda: analysis_device(tmp_path / "settings.json") == "CPU", timeout=5000)
+    qtbot.waitUntil(lambda: any("重启分析后生效" in t for t in visible_texts(page)), timeout=5000)
     again = SettingsPage(model_dir=models, settings_path=tmp_path / "settings.json")
     qtbot.addWidget(again)
     assert again.current_device() == "CPU"
@@ -246,10 +247,11 @@ def test_device_choice_is_saved(qtbot, make_page, models, tmp_path):
 
 def test_console_has_the_settings_tab(qtbot, rtsp_server, make_console, models, monkeypatch):
     monkeypatch.setenv("MINGCHU_MODEL_DIR", str(models))
-    console = make_console(rtsp_server, cameras=1)
+    console = make_console(rtsp_server, cameras=1, actor=ADMIN)
     win = console.window
     tabs = [win.pages.tabText(i) for i in range(win.pages.count())]
-    assert tabs[-1] == "设置" and tabs.index("告警") < tabs.index("设置")
+    assert tabs.index("告警") < tabs.index("设置")
+    assert win.visible_page_titles()[-3:] == ["设置", "审计日志", "账号管理"]
     page = win.settings_page
     assert page.model_dir == models
     win.show_page(page)

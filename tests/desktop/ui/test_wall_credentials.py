@@ -3,12 +3,12 @@ an RTSP server that demands a password, while tiles, tree and logs never show it
 
 import logging
 
-from desktop.core.access import SYSTEM
 from desktop.core.db import database_url, make_engine, migrate
 from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
 from desktop.demo.server import DemoServer
 from desktop.services.user_session import UserSession
 from desktop.ui.app import Console, GuiOptions, make_application
+from tests.desktop.ui.actors import ADMIN, DUTY
 from tests.desktop.ui.registry_helpers import visible_texts
 
 PASSWORD = "Kitchen#2026"
@@ -21,14 +21,15 @@ def test_wall_opens_a_password_protected_camera_and_shows_no_secret(qtbot, data_
         data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(database_url(data_dir))
         migrate(engine)
-        vid = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇", venue_type="学校食堂"))
+        vid = save_venue(engine, VenueInput(name="七宝中学食堂", street="七宝镇", venue_type="学校食堂"), actor=ADMIN)
         # Typed as people paste it from the NVR's manual: credentials inside the URL.
         save_camera(engine, CameraInput(vid, "烹饪区", s.url(1, credentials=("admin", PASSWORD)),
-                                        s.url(1, "main", credentials=("admin", PASSWORD)), area="烹饪区"))
+                                        s.url(1, "main", credentials=("admin", PASSWORD)), area="烹饪区"), actor=ADMIN)
         # And one whose password is wrong: it must say so, still without showing anything secret.
-        save_camera(engine, CameraInput(vid, "专间", s.url(2, credentials=("admin", "wrong-" + PASSWORD)), area="专间"))
+        save_camera(engine, CameraInput(vid, "专间", s.url(2, credentials=("admin", "wrong-" + PASSWORD)), area="专间"),
+                    actor=ADMIN)
         engine.dispose()
-        console = Console(GuiOptions(size=(1280, 800)), UserSession(SYSTEM))
+        console = Console(GuiOptions(size=(1280, 800)), UserSession(DUTY))
         console.start()
         try:
             page = console.window.wall_page

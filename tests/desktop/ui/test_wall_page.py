@@ -12,6 +12,7 @@ from desktop.core.models import CameraStatusEvent
 from desktop.core.snapshot import read_png_text
 from desktop.streaming.worker import StreamKey
 from tests.conftest import free_port
+from tests.desktop.ui.actors import DUTY
 
 
 def _wait_all_tiles_live(qtbot, wall, timeout=8000):
@@ -163,7 +164,7 @@ def test_snapshot_saves_full_resolution_frame_with_camera_and_time(qtbot, rtsp_s
         venue_id = s.get(Camera, tile.camera.camera_id).venue_id
     assert [r.source for r in rows] == ["tile", "maximised"]
     for r in rows:
-        assert r.camera_id == tile.camera.camera_id and r.venue_id == venue_id and r.created_by
+        assert r.camera_id == tile.camera.camera_id and r.venue_id == venue_id and r.created_by == "王值班"
         assert r.captured_at is not None and sha256_file(console.evidence.path(r.rel_path)) == r.sha256
     assert rows[-1].sha256 == sha256_file(type(data_dir)(sig.args[0]))
 
@@ -257,7 +258,7 @@ def test_a_page_saved_as_patrol_group_is_stored_and_patrolled(qtbot, rtsp_server
     box = page.toolbar.group_box
     qtbot.waitUntil(lambda: box.findText("分组 · 午餐高峰") >= 0, timeout=5000)
     engine = make_engine(database_url(data_dir))
-    (group,) = list_patrol_groups(engine)
+    (group,) = list_patrol_groups(engine, actor=DUTY)
     engine.dispose()
     assert (group.name, list(group.camera_ids)) == ("午餐高峰", page_ids)
     # Patrol it one camera at a time: exactly its cameras, in its order.
@@ -278,5 +279,5 @@ def test_a_page_saved_as_patrol_group_is_stored_and_patrolled(qtbot, rtsp_server
     qtbot.waitUntil(lambda: box.findText("分组 · 午餐高峰") < 0, timeout=5000)
     assert not page.toolbar.delete_group_button.isEnabled()
     engine = make_engine(database_url(data_dir))
-    assert list_patrol_groups(engine) == []
+    assert list_patrol_groups(engine, actor=DUTY) == []
     engine.dispose()

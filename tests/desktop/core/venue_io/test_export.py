@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from desktop.core.models import Venue
 from desktop.core.venue_io import SpreadsheetError, export_venues, import_venues
+from tests.actors import ADMIN
 from tests.desktop.core.venue_io import sheets
 
 FORMULA_LIKE = '=HYPERLINK("x") 不是公式'
@@ -18,8 +19,8 @@ FORMULA_LIKE = '=HYPERLINK("x") 不是公式'
 
 @pytest.fixture
 def filled(engine, tmp_path):
-    assert import_venues(engine, sheets.pudong_messy(tmp_path / "p.xlsx")).committed
-    assert import_venues(engine, sheets.ezhou(tmp_path / "e.xlsx")).committed
+    assert import_venues(engine, sheets.pudong_messy(tmp_path / "p.xlsx"), actor=ADMIN).committed
+    assert import_venues(engine, sheets.ezhou(tmp_path / "e.xlsx"), actor=ADMIN).committed
     rows = [
         sheets.venue_cells("莘庄镇中心小学食堂", "JY33101120001201")
         + sheets.camera_cells("烹饪区", f"rtsp://admin:{sheets.SECRET}@10.1.2.3:554/ch1/sub",
@@ -27,7 +28,8 @@ def filled(engine, tmp_path):
         sheets.venue_cells("莘庄镇中心小学食堂", "JY33101120001201")
         + sheets.camera_cells("专间", "rtsp://10.1.2.4/sub", area="专间", enabled="否") + ["viewer", sheets.SECRET],
     ]
-    assert import_venues(engine, sheets.template(tmp_path / "t.xlsx", rows, extra=("用户名", "密码"))).committed
+    assert import_venues(engine, sheets.template(tmp_path / "t.xlsx", rows, extra=("用户名", "密码")),
+                         actor=ADMIN).committed
     with engine.begin() as conn:  # typed in the registry: must come out as text, not as a formula
         conn.execute(update(Venue).where(Venue.license_no == "JY33101120001201").values(notes=FORMULA_LIKE))
     return engine
@@ -35,7 +37,7 @@ def filled(engine, tmp_path):
 
 def test_xlsx_export_layout_and_no_credentials_anywhere(filled, tmp_path):
     path = tmp_path / "out" / "一户一档.xlsx"
-    summary = export_venues(filled, path)
+    summary = export_venues(filled, path, actor=ADMIN)
     assert (summary.venues, summary.cameras, summary.rows, summary.format) == (9, 2, 10, "xlsx")
     with zipfile.ZipFile(path) as z:
         for name in z.namelist():
@@ -57,7 +59,7 @@ def test_xlsx_export_layout_and_no_credentials_anywhere(filled, tmp_path):
 
 def test_csv_export_has_no_credentials(filled, tmp_path):
     path = tmp_path / "out.csv"
-    export_venues(filled, path)
+    export_venues(filled, path, actor=ADMIN)
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and sheets.SECRET.encode() not in data
     rows = list(csv.reader(data.decode("utf-8-sig").splitlines()))
@@ -67,8 +69,8 @@ def test_csv_export_has_no_credentials(filled, tmp_path):
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_export_then_import_changes_nothing(filled, tmp_path, suffix):
     before = sheets.dump(filled)
-    export_venues(filled, tmp_path / f"x{suffix}")
-    report = import_venues(filled, tmp_path / f"x{suffix}")
+    export_venues(filled, tmp_path / f"x{suffix}", actor=ADMIN)
+    report = import_venues(filled, tmp_path / f"x{suffix}", actor=ADMIN)
     assert report.committed and report.format == "template"
     assert (report.added, report.updated, report.errors) == (0, 0, 0) and report.unchanged == 10
     assert sheets.dump(filled) == before  # credentials kept, updated_at untouched
@@ -76,11 +78,11 @@ def test_export_then_import_changes_nothing(filled, tmp_path, suffix):
 
 def test_unsupported_export_suffix(filled, tmp_path):
     with pytest.raises(SpreadsheetError, match="不支持导出"):
-        export_venues(filled, tmp_path / "x.xls")
+        export_venues(filled, tmp_path / "x.xls", actor=ADMIN)
     assert not (tmp_path / "x.xls").exists()
 
 
 def test_progress_of_the_export(filled, tmp_path):
     calls = []
-    export_venues(filled, tmp_path / "x.xlsx", progress=lambda d, t: calls.append((d, t)))
+    export_venues(filled, tmp_path / "x.xlsx", progress=lambda d, t: calls.append((d, t)), actor=ADMIN)
     assert calls[0] == (0, 10) and calls[-1] == (10, 10) and len(calls) <= 52

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from desktop.core.credentials import reveal_secret
 from desktop.core.models import Camera, CameraCredential, Street, Venue
 from desktop.core.venue_io import ImportDefaults, import_venues
+from tests.actors import ADMIN
 from tests.desktop.core.venue_io import sheets
+
+pytestmark = pytest.mark.usefixtures("data_dir")  # the passwords' key goes to a private data directory
 
 
 def venues(engine) -> dict[str, dict]:
@@ -23,7 +28,7 @@ def venues(engine) -> dict[str, dict]:
 
 
 def test_pudong_messy_sheet(engine, tmp_path):
-    report = import_venues(engine, sheets.pudong_messy(tmp_path / "附件3.xlsx"))
+    report = import_venues(engine, sheets.pudong_messy(tmp_path / "附件3.xlsx"), actor=ADMIN)
     assert report.committed and report.ok and report.format == "pudong"
     assert (report.added, report.skipped, report.errors) == (5, 4, 0)
     got = venues(engine)
@@ -44,13 +49,13 @@ def test_month_without_year_and_no_other_dates_uses_the_next_such_month(engine, 
     wb.active.append(["单位名称", "许可证号", "预计完成时间"])
     wb.active.append(["小杨生煎", "JY33101150001205", "3月"])
     wb.save(tmp_path / "x.xlsx")
-    report = import_venues(engine, tmp_path / "x.xlsx", today=date(2023, 10, 1))
+    report = import_venues(engine, tmp_path / "x.xlsx", today=date(2023, 10, 1), actor=ADMIN)
     assert venues(engine)["JY33101150001205"]["expected_completion"] == "2024-03"
     assert "今天（2023-10-01）起最近" in report.notes[-1]
 
 
 def test_pudong_two_row_header(engine, tmp_path):
-    report = import_venues(engine, sheets.pudong_two_row_header(tmp_path / "p.xlsx", merge_down=False))
+    report = import_venues(engine, sheets.pudong_two_row_header(tmp_path / "p.xlsx", merge_down=False), actor=ADMIN)
     assert report.committed and report.added == 2
     got = venues(engine)
     assert got["JY33101150009901"]["build_progress"] == "设备安装"
@@ -61,7 +66,7 @@ def test_pudong_two_row_header(engine, tmp_path):
 
 def test_ezhou_sheet_with_defaults_then_matched_by_name(engine, tmp_path):
     path = sheets.ezhou(tmp_path / "养老机构.xlsx")
-    report = import_venues(engine, path, defaults=ImportDefaults(street="鄂城区"))
+    report = import_venues(engine, path, defaults=ImportDefaults(street="鄂城区"), actor=ADMIN)
     assert report.committed and report.format == "ezhou" and report.added == 3 and report.skipped == 1
     got = venues(engine)
     home = got["鄂城区社会福利院"]
@@ -71,7 +76,7 @@ def test_ezhou_sheet_with_defaults_then_matched_by_name(engine, tmp_path):
     assert got["华容区颐养中心"]["contact_phone"] == "13971100022" and not got["华容区颐养中心"]["platform_connected"]
     assert got["梁子湖区敬老院"]["build_progress"] == "前期准备"
 
-    again = import_venues(engine, path)  # no address, no licence: matched by name alone
+    again = import_venues(engine, path, actor=ADMIN)  # no address, no licence: matched by name alone
     assert again.committed and (again.added, again.updated, again.unchanged) == (0, 0, 3)
 
     wb = Workbook()
@@ -80,7 +85,7 @@ def test_ezhou_sheet_with_defaults_then_matched_by_name(engine, tmp_path):
     ws.append([1, "鄂城区社会福利院", "刘芳", "13971100011", "否", "是"])  # 否 keeps 完成建设
     ws.append([2, "梁子湖区敬老院", "王强", "0711-3210033", "已完成", "√"])
     wb.save(tmp_path / "later.xlsx")
-    later = import_venues(engine, tmp_path / "later.xlsx")
+    later = import_venues(engine, tmp_path / "later.xlsx", actor=ADMIN)
     assert (later.updated, later.unchanged) == (1, 1)
     assert later.rows[1].changes == ("建设进度: 前期准备 → 完成建设", "是否接入平台: 否 → 是")
     got = venues(engine)
@@ -102,13 +107,15 @@ def _template_rows():
 def _cameras(engine):
     with engine.connect() as conn:
         cams = {c.name: c for c in conn.execute(select(Camera.__table__))}
-        creds = {c.camera_id: (c.username, c.secret) for c in conn.execute(select(CameraCredential.__table__))}
+        rows = list(conn.execute(select(CameraCredential.__table__)))
+    assert all(c.secret_format == "fernet-v1" and sheets.SECRET not in c.secret for c in rows)  # encrypted at rest
+    creds = {c.camera_id: (c.username, reveal_secret(c.secret, c.secret_format)) for c in rows}
     return cams, creds
 
 
 def test_template_with_cameras_and_credentials(engine, tmp_path):
     path = sheets.template(tmp_path / "t.xlsx", _template_rows(), extra=("用户名", "密码"))
-    report = import_venues(engine, path)
+    report = import_venues(engine, path, actor=ADMIN)
     assert report.committed and report.format == "template"
     assert (report.venues_added, report.cameras_added, report.credentials_stored) == (2, 2, 2)
     assert report.rows[0].changes == ("新增摄像头「烹饪区」（含用户名/密码）",)
@@ -125,13 +132,13 @@ def test_template_with_cameras_and_credentials(engine, tmp_path):
     rows = _template_rows()
     rows[0][15:17] = ["rtsp://10.1.2.3:554/ch1/sub", "rtsp://10.1.2.3:554/ch1/main"]
     rows[1][-2:] = [None, None]
-    again = import_venues(engine, sheets.template(tmp_path / "t2.xlsx", rows, extra=("用户名", "密码")))
+    again = import_venues(engine, sheets.template(tmp_path / "t2.xlsx", rows, extra=("用户名", "密码")), actor=ADMIN)
     assert again.committed and (again.added, again.updated) == (0, 0)
     assert _cameras(engine)[1] == creds
 
     # a new password only: stored, reported without the value
     rows[1][-2:] = [None, "n3w-secret"]
-    changed = import_venues(engine, sheets.template(tmp_path / "t3.xlsx", rows, extra=("用户名", "密码")))
+    changed = import_venues(engine, sheets.template(tmp_path / "t3.xlsx", rows, extra=("用户名", "密码")), actor=ADMIN)
     assert changed.updated == 1 and changed.rows[1].changes == ("摄像头「专间」用户名/密码已更新",)
     cams, creds = _cameras(engine)
     assert creds[cams["专间"].id] == ("viewer", "n3w-secret")
@@ -144,7 +151,7 @@ def test_generic_sheet_with_other_column_names(engine, tmp_path):
     ws.append(["所属街镇", "餐饮单位名称", "食品经营许可证号", "经营地址", "业态", "联系人", "手机", "已对接平台"])
     ws.append(["梅陇镇", "梅陇食府", "JY33101120003001", "梅陇路1号", "中型餐饮服务", "李四", "13800000001", "Y"])
     wb.save(tmp_path / "g.xlsx")
-    report = import_venues(engine, tmp_path / "g.xlsx")
+    report = import_venues(engine, tmp_path / "g.xlsx", actor=ADMIN)
     assert report.committed and report.format == "generic"
     v = venues(engine)["JY33101120003001"]
     assert (v["street"], v["name"], v["venue_type"], v["contact_person"], v["contact_phone"], v["platform_connected"]) \
@@ -156,9 +163,9 @@ def test_csv_in_gbk_and_utf8_bom(engine, tmp_path):
     header = ["序号", "单位名称", "地址", "许可证号", "建设进度", "预计完成 时间"]
     wide_licence = "ＪＹ３３１０１１５０００１２０２"
     rows = [header, ["1", "老盛昌（川沙店）", "川沙路5558号", wide_licence, "完成", "2023年9月底"]]
-    first = import_venues(engine, sheets.write_csv(tmp_path / "gbk.csv", rows, "gbk"))
+    first = import_venues(engine, sheets.write_csv(tmp_path / "gbk.csv", rows, "gbk"), actor=ADMIN)
     assert first.committed and first.added == 1
-    second = import_venues(engine, sheets.write_csv(tmp_path / "bom.csv", rows, "utf-8-sig"))
+    second = import_venues(engine, sheets.write_csv(tmp_path / "bom.csv", rows, "utf-8-sig"), actor=ADMIN)
     assert second.committed and second.unchanged == 1
     v = venues(engine)["JY33101150001202"]
     assert (v["name"], v["expected_completion"], v["build_progress"]) == ("老盛昌（川沙店）", "2023-09", "完成建设")

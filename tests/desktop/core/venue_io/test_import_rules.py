@@ -10,6 +10,7 @@ from sqlalchemy import select
 from desktop.core.models import Street, Venue
 from desktop.core.venue_io import ImportDefaults, SpreadsheetError, import_venues
 from desktop.core.venue_io import importer as importer_module
+from tests.actors import ADMIN
 from tests.desktop.core.venue_io import sheets
 
 
@@ -31,19 +32,19 @@ BASE = [("莘庄镇", "莘庄镇中心小学食堂", "JY33101120001201", "莘松
 @pytest.fixture
 def seeded(engine, tmp_path):
     """A database with three venues (one without licence) and a template camera."""
-    report = import_venues(engine, _sheet(tmp_path / "base.xlsx", BASE))
+    report = import_venues(engine, _sheet(tmp_path / "base.xlsx", BASE), actor=ADMIN)
     assert report.committed and report.added == 3
     cam = sheets.template(tmp_path / "cam.xlsx", [
         sheets.venue_cells("莘庄镇中心小学食堂", "JY33101120001201", address="莘松路218号")
         + sheets.camera_cells("烹饪区", f"rtsp://admin:{sheets.SECRET}@10.1.2.3/sub")])
-    assert import_venues(engine, cam).committed
+    assert import_venues(engine, cam, actor=ADMIN).committed
     return engine
 
 
 def test_reimport_changes_nothing_not_even_updated_at(seeded, tmp_path):
     before = sheets.dump(seeded)
     for name in ("base.xlsx", "cam.xlsx"):
-        report = import_venues(seeded, tmp_path / name)
+        report = import_venues(seeded, tmp_path / name, actor=ADMIN)
         assert report.committed and report.added == report.updated == report.errors == 0
         assert {r.action for r in report.rows} <= {"unchanged", "skipped"}
     assert sheets.dump(seeded) == before
@@ -51,7 +52,7 @@ def test_reimport_changes_nothing_not_even_updated_at(seeded, tmp_path):
 
 def test_blank_cells_never_erase_and_a_new_name_is_reported(seeded, tmp_path):
     path = _sheet(tmp_path / "x.xlsx", [("", "莘庄镇中心小学(新校区)食堂", "JY33101120001201", None, None, None)])
-    report = import_venues(seeded, path)
+    report = import_venues(seeded, path, actor=ADMIN)
     assert report.committed and report.updated == 1
     assert report.rows[0].changes == ("名称: 莘庄镇中心小学食堂 → 莘庄镇中心小学(新校区)食堂",)
     with seeded.connect() as conn:
@@ -62,7 +63,7 @@ def test_blank_cells_never_erase_and_a_new_name_is_reported(seeded, tmp_path):
 
 def test_venue_without_licence_is_matched_by_name_and_address_and_gets_the_licence(seeded, tmp_path):
     path = _sheet(tmp_path / "x.xlsx", [("七宝镇", "老街面馆", "JY33101120001299", "七宝老街 12 号", "", "视频对接")])
-    report = import_venues(seeded, path)
+    report = import_venues(seeded, path, actor=ADMIN)
     assert report.committed and report.updated == 1 and report.added == 0
     assert report.rows[0].changes[0] == "许可证号: （空） → JY33101120001299"
     with seeded.connect() as conn:
@@ -71,7 +72,7 @@ def test_venue_without_licence_is_matched_by_name_and_address_and_gets_the_licen
 
 def test_duplicates_in_the_file(engine, tmp_path):
     rows = BASE[:2] + [BASE[0], ("莘庄镇", "莘庄镇中心小学食堂", "ＪＹ３３１０１１２０００１２０１", None, None, None)]
-    report = import_venues(engine, _sheet(tmp_path / "x.xlsx", rows))
+    report = import_venues(engine, _sheet(tmp_path / "x.xlsx", rows), actor=ADMIN)
     assert report.committed and report.added == 2
     assert [(r.row, r.action, r.reason) for r in report.rows[2:]] == [
         (4, "skipped", "与第2行重复"), (5, "skipped", "与第2行重复")]
@@ -81,7 +82,7 @@ def test_same_licence_for_two_different_units_rejects_the_file(seeded, tmp_path)
     before = sheets.dump(seeded)
     rows = [BASE[1], ("莘庄镇", "新开的面馆", "JY33101120009999", "莘东路1号", "小型餐饮", "前期准备"),
             ("", "另一家单位", "JY33101120001202", "", "", "")]
-    report = import_venues(seeded, _sheet(tmp_path / "x.xlsx", rows))
+    report = import_venues(seeded, _sheet(tmp_path / "x.xlsx", rows), actor=ADMIN)
     assert not report.committed and report.errors == 1
     err = report.error_rows[0]
     assert err.row == 4 and err.reason == "许可证号 JY33101120001202 在第2行和第4行对应不同单位名称"
@@ -99,7 +100,7 @@ def test_same_licence_for_two_different_units_rejects_the_file(seeded, tmp_path)
 def test_a_row_error_rejects_the_whole_file_and_names_the_row(seeded, tmp_path, row, message):
     before = sheets.dump(seeded)
     good = ("浦江镇", "浦江食堂", "JY33101120007777", "浦江路1号", "机关食堂", "完成")
-    report = import_venues(seeded, _sheet(tmp_path / "x.xlsx", [good, row]))
+    report = import_venues(seeded, _sheet(tmp_path / "x.xlsx", [good, row]), actor=ADMIN)
     assert not report.committed and report.errors == 1 and report.added == 1
     assert report.error_rows[0].row == 3 and message in report.error_rows[0].reason
     assert sheets.dump(seeded) == before
@@ -109,7 +110,7 @@ def test_dry_run_plans_everything_and_writes_nothing(seeded, tmp_path):
     before = sheets.dump(seeded)
     rows = [("浦江镇", "浦江食堂", "JY33101120007777", "浦江路1号", "机关食堂", "完成"),
             ("七宝镇", "七宝镇敬老院", "JY33101120001202", "七宝路1号", "养老机构食堂", "完成建设")]
-    report = import_venues(seeded, _sheet(tmp_path / "x.xlsx", rows), dry_run=True)
+    report = import_venues(seeded, _sheet(tmp_path / "x.xlsx", rows), dry_run=True, actor=ADMIN)
     assert report.dry_run and not report.committed and report.ok
     assert (report.added, report.updated) == (1, 1) and "试运行" in report.summary()
     assert sheets.dump(seeded) == before
@@ -118,7 +119,7 @@ def test_dry_run_plans_everything_and_writes_nothing(seeded, tmp_path):
 def test_defaults_fill_rows_without_street_or_type_but_never_overwrite(seeded, tmp_path):
     path = _sheet(tmp_path / "x.xlsx", [("新开面馆", "JY33101120008888"), ("七宝镇敬老院", "JY33101120001202")],
                   header=("单位名称", "许可证号"))
-    report = import_venues(seeded, path, defaults=ImportDefaults(street="马桥镇", venue_type="小餐饮"))
+    report = import_venues(seeded, path, defaults=ImportDefaults(street="马桥镇", venue_type="小餐饮"), actor=ADMIN)
     assert report.committed and (report.added, report.unchanged) == (1, 1)
     with seeded.connect() as conn:
         streets = dict(conn.execute(select(Street.id, Street.name)).all())
@@ -126,15 +127,15 @@ def test_defaults_fill_rows_without_street_or_type_but_never_overwrite(seeded, t
     assert streets[rows["JY33101120008888"].street_id] == "马桥镇" and rows["JY33101120008888"].venue_type == "小型餐饮"
     assert streets[rows["JY33101120001202"].street_id] == "七宝镇"
     with pytest.raises(ValueError, match="单位类型"):
-        import_venues(seeded, path, defaults=ImportDefaults(venue_type="不存在的类型"))
+        import_venues(seeded, path, defaults=ImportDefaults(venue_type="不存在的类型"), actor=ADMIN)
 
 
 def test_ambiguous_name_without_licence_is_an_error(engine, tmp_path):
     two = [("七宝镇", "兰州拉面", None, "七宝路1号", "小型餐饮", "完成"),
            ("七宝镇", "兰州拉面", None, "七宝路9号", "小型餐饮", "完成")]
-    assert import_venues(engine, _sheet(tmp_path / "a.xlsx", two)).added == 2
+    assert import_venues(engine, _sheet(tmp_path / "a.xlsx", two), actor=ADMIN).added == 2
     path = _sheet(tmp_path / "b.xlsx", [("兰州拉面", "是")], header=("养老机构名称", "是否完成"))
-    report = import_venues(engine, path)
+    report = import_venues(engine, path, actor=ADMIN)
     assert not report.committed and "2 个已有单位同名" in report.error_rows[0].reason
 
 
@@ -150,7 +151,7 @@ def test_broken_files_raise_and_leave_the_database_alone(seeded, tmp_path, make,
     path = tmp_path / "bad.xlsx"
     make(path)
     with pytest.raises(SpreadsheetError, match=message):
-        import_venues(seeded, path)
+        import_venues(seeded, path, actor=ADMIN)
     assert sheets.dump(seeded) == before
 
 
@@ -168,7 +169,7 @@ def test_a_database_failure_midway_rolls_everything_back(seeded, tmp_path, monke
     monkeypatch.setattr(importer_module, "load_existing", stale_snapshot)
     rows = [("新街镇", "新开面馆", "JY33101120008888", "新路1号", "小型餐饮", "完成"),
             ("七宝镇", "七宝镇敬老院（重复）", "JY33101120001202", "别处", "养老机构食堂", "完成建设")]
-    report = import_venues(seeded, _sheet(tmp_path / "x.xlsx", rows))
+    report = import_venues(seeded, _sheet(tmp_path / "x.xlsx", rows), actor=ADMIN)
     assert not report.committed and not report.ok
     assert report.failure.startswith("数据库写入失败，已全部回滚") and "唯一性冲突" in report.failure
     assert "未写入" in report.summary()
@@ -183,14 +184,14 @@ def test_progress_is_throttled_and_never_called_inside_the_transaction(engine, t
         assert engine.pool.checkedout() == 0  # no connection (so no lock) is held while the GUI is told
         calls.append((done, total))
 
-    report = import_venues(engine, _sheet(tmp_path / "x.xlsx", rows), progress=progress)
+    report = import_venues(engine, _sheet(tmp_path / "x.xlsx", rows), progress=progress, actor=ADMIN)
     assert report.committed and report.added == 400
     assert 10 <= len(calls) <= 52 and calls[0] == (0, 400) and calls[-1] == (400, 400)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 
 def test_report_csv_lists_every_row(seeded, tmp_path):
-    report = import_venues(seeded, sheets.pudong_messy(tmp_path / "p.xlsx"))
+    report = import_venues(seeded, sheets.pudong_messy(tmp_path / "p.xlsx"), actor=ADMIN)
     report.to_csv(tmp_path / "r.csv")
     text = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     lines = text.splitlines()
@@ -211,7 +212,7 @@ def test_several_sheets_and_a_sheet_without_header(engine, tmp_path):
         for name, lic in rows:
             ws.append([name, lic, street])
     wb.save(tmp_path / "x.xlsx")
-    report = import_venues(engine, tmp_path / "x.xlsx")
+    report = import_venues(engine, tmp_path / "x.xlsx", actor=ADMIN)
     assert not report.committed and report.errors == 1
     assert report.error_rows[0].reason == \
         "许可证号 JY33101120004001 在工作表「莘庄镇」第2行和「七宝镇」第3行对应不同单位名称"
@@ -220,14 +221,14 @@ def test_several_sheets_and_a_sheet_without_header(engine, tmp_path):
 
 
 def test_nothing_to_change_says_so(seeded, tmp_path):
-    report = import_venues(seeded, tmp_path / "base.xlsx")
+    report = import_venues(seeded, tmp_path / "base.xlsx", actor=ADMIN)
     assert report.committed and "无需改动" in report.summary()
 
 
 def test_placeholder_cells_do_not_erase(seeded, tmp_path):
     path = _sheet(tmp_path / "x.xlsx", [("莘庄镇中心小学食堂", "JY33101120001201", "暂无", "/")],
                   header=("单位名称", "许可证号", "联系电话", "营业时间"))
-    report = import_venues(seeded, path)
+    report = import_venues(seeded, path, actor=ADMIN)
     assert report.committed and report.unchanged == 1
     with seeded.connect() as conn:
         v = conn.execute(select(Venue.__table__).where(Venue.license_no == "JY33101120001201")).mappings().one()

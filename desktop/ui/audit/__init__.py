@@ -1,0 +1,5 @@
+"""The 审计日志 page."""
+
+from desktop.ui.audit.page import AuditPage
+
+__all__ = ["AuditPage"]

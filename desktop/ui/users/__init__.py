@@ -1,0 +1,5 @@
+"""The 账号管理 page."""
+
+from desktop.ui.users.page import UsersPage
+
+__all__ = ["UsersPage"]
