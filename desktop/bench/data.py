@@ -229,7 +229,8 @@ def section_stats(ctx: BenchContext) -> dict:
         except Exception as exc:  # noqa: BLE001 - a server problem is a figure, the SQLite ones stand
             out["stats_pg_error"] = f"{type(exc).__name__}: {exc}"[:300]
     dbs = [v for k, v in out.items() if k in ("stats_sqlite", "stats_postgresql")]
-    out["stats_ok"] = all(d["30d_ok"] and d["365d_ok"] and d["30d_street_ok"] and d["monthly_report_ok"] for d in dbs)
+    out["stats_ok"] = all(d["30d_ok"] and d["365d_ok"] and d["30d_street_ok"] and d["365d_streets_ok"]
+                         and d["monthly_report_ok"] for d in dbs)
     return out
 
 

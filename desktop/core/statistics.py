@@ -21,6 +21,13 @@ Scope (StatsScope): `since` (inclusive) and `until` (exclusive) local days; `str
 `venue_type` and `category` narrow alerts (category = the alert's category) and cases (the
 case's 违规类型). Camera figures honour street and venue_type only (a camera has no category).
 
+Who asks (issue 7): every public function takes the keyword-only `actor`, needs 查看统计
+(Action.VIEW_REPORTS) and answers for the actor's streets only. A user limited to streets gets
+the figures of those streets (`street_ids`, set here: the alert roll-up's per-街镇 level with
+`street_id IN (…)` on its (level, street_id, day) index; the per-venue and per-camera roll-ups
+and the direct queries through venue.street_id); a named `street` outside them is refused
+(PermissionDenied), as a venue without a street is (access.in_scope).
+
 Definitions:
 - 红黑榜 (venue_ranking): confirmed (已确认) alerts per venue in the scope. The first list has the
   venues with the most (only venues with at least one), the second the venues that have at least
@@ -47,14 +54,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from desktop.core.access import Action, Actor, PermissionDenied, require
 from desktop.core.case_rules import CLOSED, OPEN_STATES, PUSHED, RECTIFYING, REVIEWING, REVOKED
 from desktop.core.case_settings import red_card_days
+from desktop.core.guard import audits_refusals, limited
 
 LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 UNASSIGNED = "未分配街镇"
@@ -75,6 +84,9 @@ class StatsScope:
     street: str | None = None  # 街镇 name
     venue_type: str | None = None
     category: str | None = None
+    # 街镇 ids the figures are limited to (None: no limit). The public functions narrow it to
+    # the actor's streets; a caller's own value is only ever narrowed, never widened.
+    street_ids: frozenset[int] | None = None
 
     @classmethod
     def last_days(cls, days: int = 30, today: date | None = None, **filters) -> StatsScope:
@@ -227,16 +239,44 @@ def _connect(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+def _scoped(engine: Engine, scope: StatsScope, actor: Actor) -> StatsScope:
+    """The scope as `actor` may see it: 查看统计 required; for a user limited to streets, a named
+    street must be one of theirs (else PermissionDenied), and without one the figures are
+    limited to their streets (street_ids, narrowed)."""
+    require(actor, Action.VIEW_REPORTS)
+    if not limited(actor):
+        return scope
+    streets = frozenset(actor.streets or ())
+    if scope.street is not None:
+        with engine.connect() as conn:
+            street_id = conn.execute(text("SELECT id FROM street WHERE name = :name"),
+                                     {"name": scope.street}).scalar()
+        if street_id is None or int(street_id) not in streets:
+            raise PermissionDenied(actor, Action.VIEW_REPORTS, f"街镇「{scope.street}」不在本账号的街镇范围内")
+        return scope  # one street of the actor's: the street filter is the limit
+    return replace(scope, street_ids=streets if scope.street_ids is None else streets & scope.street_ids)
+
+
+def _in_streets(col: str, street_ids: frozenset[int]) -> str:
+    """`col IN (…)`: the ids are ints from the actor (inlined: the planners see the values and
+    pick the street index's seeks); no street at all matches nothing."""
+    if not street_ids:
+        return "1 = 0"
+    return f"{col} IN ({', '.join(str(int(i)) for i in sorted(street_ids))})"
+
+
 def _bounds(sql: _Sql, scope: StatsScope) -> dict:
     return {"t0": sql.ts(local_midnight(scope.since)), "t1": sql.ts(local_midnight(scope.until))}
 
 
 def _venue_filter(scope: StatsScope, params: dict, v: str = "v", s: str = "s") -> list[str]:
-    """Conditions on venue `v` (and street `s`, joined) for the scope's street and venue type."""
+    """Conditions on venue `v` (and street `s`, joined) for the scope's street(s) and venue type."""
     where = []
     if scope.street is not None:
         where.append(f"{s}.name = :street")
         params["street"] = scope.street
+    if scope.street_ids is not None:
+        where.append(_in_streets(f"{v}.street_id", scope.street_ids))
     if scope.venue_type is not None:
         where.append(f"{v}.venue_type = :venue_type")
         params["venue_type"] = scope.venue_type
@@ -271,8 +311,10 @@ def _rows(engine: Engine, build) -> list:
 def _rollup_where(sql: _Sql, scope: StatsScope, params: dict, by_street: bool = False,
                   by_type: bool = False) -> tuple[str, str]:
     """(WHERE, FROM) on alert_day `r` for the scope: the level that splits what is filtered or
-    grouped by (1 街镇, 2 单位类型, 3 both), the unsplit side at its 'all' value, a day range."""
-    split_street, split_type = by_street or scope.street is not None, by_type or scope.venue_type is not None
+    grouped by (1 街镇, 2 单位类型, 3 both), the unsplit side at its 'all' value, a day range.
+    The actor's streets (street_ids) read the per-街镇 level: a few seeks of the street index."""
+    one_street = scope.street is not None or scope.street_ids is not None  # street index seeks
+    split_street, split_type = by_street or one_street, by_type or scope.venue_type is not None
     params.update(lv=int(split_street) + 2 * int(split_type), d0=sql.day_param(scope.since),
                   d1=sql.day_param(scope.until))
     where = ["r.level = :lv", "r.day >= :d0", "r.day < :d1"]
@@ -281,6 +323,8 @@ def _rollup_where(sql: _Sql, scope: StatsScope, params: dict, by_street: bool = 
         params["street"] = scope.street
     elif not split_street:
         where.append("r.street_id = -1")
+    if scope.street_ids is not None:
+        where.append(_in_streets("r.street_id", scope.street_ids))
     if scope.venue_type is not None:
         where.append("r.venue_type = :venue_type")
         params["venue_type"] = scope.venue_type
@@ -290,8 +334,9 @@ def _rollup_where(sql: _Sql, scope: StatsScope, params: dict, by_street: bool = 
         where.append("r.category = :category")
         params["category"] = scope.category
     # the index whose leading columns are fixed and seek the day range: (level, street, day) when
-    # the street is one value (a filter or -1) unless only the venue type is, else (level, type, day)
-    by_type_index = (split_street and scope.street is None) or (scope.venue_type is not None and scope.street is None)
+    # the street is one value (a filter or -1) or a few (the actor's) unless only the venue type
+    # is, else (level, type, day)
+    by_type_index = not one_street and (split_street or scope.venue_type is not None)
     index = "ix_alert_day_level_venue_type_day" if by_type_index else "ix_alert_day_level_street_id_day"
     return " AND ".join(where), "alert_day r" + ("" if sql.pg else f" INDEXED BY {index}")
 
@@ -304,8 +349,12 @@ def _per_camera_day(sql: _Sql, scope: StatsScope) -> str:
 
 
 # -- alerts ---------------------------------------------------------------------------------------
-def alerts_per_day(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[tuple[date, str, int]]:
+@audits_refusals
+def alerts_per_day(engine: Engine, scope: StatsScope, *, actor: Actor,
+                   direct: bool = False) -> list[tuple[date, str, int]]:
     """(local day, category, count), by day then category; days without alerts are absent."""
+    scope = _scoped(engine, scope, actor)
+
     def build(sql: _Sql):
         params: dict = {}
         if not direct:
@@ -323,8 +372,12 @@ def alerts_per_day(engine: Engine, scope: StatsScope, *, direct: bool = False) -
         return [(sql.as_date(d), c, int(n)) for d, c, n in conn.execute(text(query), params)]
 
 
-def alerts_by_category(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[tuple[str, int]]:
+@audits_refusals
+def alerts_by_category(engine: Engine, scope: StatsScope, *, actor: Actor,
+                       direct: bool = False) -> list[tuple[str, int]]:
     """Most first (ties by name)."""
+    scope = _scoped(engine, scope, actor)
+
     def build(sql: _Sql):
         params: dict = {}
         if not direct:
@@ -364,20 +417,28 @@ def _alerts_by_venue_column(engine: Engine, scope: StatsScope, column: str, dire
     return [(k, int(n)) for k, n in _rows(engine, build)]
 
 
-def alerts_by_street(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[tuple[str, int]]:
-    """(街镇, count), most first; venues without a street under 未分配街镇."""
-    return _alerts_by_venue_column(engine, scope, f"COALESCE(s.name, '{UNASSIGNED}')", direct)
+@audits_refusals
+def alerts_by_street(engine: Engine, scope: StatsScope, *, actor: Actor,
+                     direct: bool = False) -> list[tuple[str, int]]:
+    """(街镇, count), most first; venues without a street under 未分配街镇 (not for a user
+    limited to streets: only their streets' rows)."""
+    return _alerts_by_venue_column(engine, _scoped(engine, scope, actor), f"COALESCE(s.name, '{UNASSIGNED}')", direct)
 
 
-def alerts_by_venue_type(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[tuple[str, int]]:
+@audits_refusals
+def alerts_by_venue_type(engine: Engine, scope: StatsScope, *, actor: Actor,
+                         direct: bool = False) -> list[tuple[str, int]]:
     """(单位类型, count), most first."""
-    return _alerts_by_venue_column(engine, scope, "v.venue_type", direct)
+    return _alerts_by_venue_column(engine, _scoped(engine, scope, actor), "v.venue_type", direct)
 
 
-def venue_ranking(engine: Engine, scope: StatsScope, n: int = 10, *,
+@audits_refusals
+def venue_ranking(engine: Engine, scope: StatsScope, n: int = 10, *, actor: Actor,
                   direct: bool = False) -> tuple[list[VenueCount], list[VenueCount]]:
     """红黑榜 by confirmed alerts: (most first — venues with at least one; fewest first — venues
     with at least one camera, 0 included). Ties by venue id."""
+    scope = _scoped(engine, scope, actor)
+
     def build(sql: _Sql, most: bool):
         params: dict = {"n": n, "confirmed": CONFIRMED}
         inner = _alert_where(sql, scope.__class__(scope.since, scope.until, category=scope.category), params)
@@ -424,8 +485,11 @@ def venue_ranking(engine: Engine, scope: StatsScope, n: int = 10, *,
     return lists[0], lists[1]
 
 
-def review_outcomes(engine: Engine, scope: StatsScope, *, direct: bool = False) -> list[ReviewOutcome]:
+@audits_refusals
+def review_outcomes(engine: Engine, scope: StatsScope, *, actor: Actor, direct: bool = False) -> list[ReviewOutcome]:
     """Per category, most alerts first."""
+    scope = _scoped(engine, scope, actor)
+
     def build(sql: _Sql):
         params: dict = {"confirmed": CONFIRMED, "false_alarm": FALSE_ALARM, "pending": PENDING_REVIEW}
         if not direct:
@@ -453,11 +517,17 @@ def _case_where(sql: _Sql, scope: StatsScope, params: dict, col: str = "created_
     if scope.category is not None:
         where.append("k.category = :category")
         params["category"] = scope.category
-    venue = _venue_filter(scope, params)
-    if venue:
-        where.append("k.venue_id IN (SELECT v.id FROM venue v LEFT JOIN street s ON s.id = v.street_id"
-                     f" WHERE {' AND '.join(venue)})")
+    where.extend(_case_venue(scope, params))
     return " AND ".join(where)
+
+
+def _case_venue(scope: StatsScope, params: dict, k: str = "k") -> list[str]:
+    """The condition on case `k`'s venue for the scope's street(s) and venue type, if any."""
+    venue = _venue_filter(scope, params)
+    if not venue:
+        return []
+    return [f"{k}.venue_id IN (SELECT v.id FROM venue v LEFT JOIN street s ON s.id = v.street_id"
+            f" WHERE {' AND '.join(venue)})"]
 
 
 def _median_hours_sql(sql: _Sql, where: str, params: dict, count: int) -> str:
@@ -472,8 +542,10 @@ def _median_hours_sql(sql: _Sql, where: str, params: dict, count: int) -> str:
             " AND k.closed_at IS NOT NULL ORDER BY h LIMIT :mid_n OFFSET :mid_off) mid")
 
 
-def case_funnel(engine: Engine, scope: StatsScope, today: date | None = None) -> CaseFunnel:
+@audits_refusals
+def case_funnel(engine: Engine, scope: StatsScope, today: date | None = None, *, actor: Actor) -> CaseFunnel:
     """Cases opened in the scope by current state; overdue cards as of `today` (local)."""
+    scope = _scoped(engine, scope, actor)
     today = today or local_today()
     red_days = red_card_days(engine)
     with _connect(engine) as conn:
@@ -570,16 +642,23 @@ def _cams_in_scope(scope: StatsScope, params: dict) -> str:
             f" WHERE {' AND '.join(['c.enabled = :enabled', *venue])}")
 
 
-def camera_online_rate(engine: Engine, scope: StatsScope, now: datetime | None = None, *,
+@audits_refusals
+def camera_online_rate(engine: Engine, scope: StatsScope, now: datetime | None = None, *, actor: Actor,
                        direct: bool = False) -> list[tuple[date, float]]:
     """(local day, fraction of the enabled cameras' time online) for each day of the scope up to
     now; empty when the scope has no enabled cameras or lies in the future. The closed days come
     from camera_day_offline, the others from the events."""
+    scope = _scoped(engine, scope, actor)
     start, end = _effective_end(scope, now)
     if end <= start:
         return []
     if not direct:
         return _camera_online_rate_rolled(engine, scope, now, start, end)
+    return _camera_online_rate_direct(engine, scope, start, end)
+
+
+def _camera_online_rate_direct(engine: Engine, scope: StatsScope, start: datetime,
+                               end: datetime) -> list[tuple[date, float]]:
     days = -(-int((end - start).total_seconds()) // DAY_S)
     with _connect(engine) as conn:
         sql = _Sql(conn)
@@ -629,8 +708,10 @@ def _camera_online_rate_rolled(engine: Engine, scope: StatsScope, now: datetime 
                 query = f"SELECT x.day, 1.0 - x.secs / :full FROM ({per_day.format(f' AND r.camera_id IN ({cams})')}) x"
             rates.update((sql.as_date(d), float(rate)) for d, rate in conn.execute(text(query), params))
     if local_midnight(upto) < end:  # the days not rolled up (today; yesterday within the grace)
-        live = StatsScope(upto, scope.until, scope.street, scope.venue_type)
-        rates.update(camera_online_rate(engine, live, now, direct=True))
+        live = replace(scope, since=upto, category=None)  # the same cameras (street_ids kept)
+        live_start, live_end = _effective_end(live, now)
+        if live_start < live_end:
+            rates.update(_camera_online_rate_direct(engine, live, live_start, live_end))
     days = -(-int((end - start).total_seconds()) // DAY_S)
     return [(d, rates.get(d, 1.0)) for d in (scope.since + timedelta(days=i) for i in range(days))]
 
@@ -650,11 +731,13 @@ def _online_rate_total(engine: Engine, scope: StatsScope, now: datetime | None =
     return None if value is None else float(value)
 
 
-def cameras_offline_longest(engine: Engine, scope: StatsScope, n: int = 10,
-                            now: datetime | None = None, *, direct: bool = False) -> list[OfflineCamera]:
+@audits_refusals
+def cameras_offline_longest(engine: Engine, scope: StatsScope, n: int = 10, now: datetime | None = None, *,
+                            actor: Actor, direct: bool = False) -> list[OfflineCamera]:
     """The enabled cameras with the most offline time in the scope (cut at now), longest first;
     `since` is when an outage still going on at the end began (None when back online). The
     closed days come from camera_day_offline, the rest (and `since`) from the events."""
+    scope = _scoped(engine, scope, actor)
     start, end = _effective_end(scope, now)
     if end <= start:
         return []
@@ -687,11 +770,13 @@ def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def monthly_summary(engine: Engine, month: date, now: datetime | None = None) -> MonthlySummary:
-    """The month's supervision figures (month = any day of it; reported as its first day)."""
+@audits_refusals
+def monthly_summary(engine: Engine, month: date, now: datetime | None = None, *, actor: Actor) -> MonthlySummary:
+    """The month's supervision figures (month = any day of it; reported as its first day), of
+    the actor's streets."""
     month = month.replace(day=1)
-    scope = StatsScope(month, _next_month(month))
-    by_category = alerts_by_category(engine, scope)
+    scope = _scoped(engine, StatsScope(month, _next_month(month)), actor)
+    by_category = alerts_by_category(engine, scope, actor=actor)
     now_utc = (now or datetime.now(UTC)).astimezone(UTC)
     ref = min(local_midnight(scope.until), now_utc)  # the month's end, or now for the running month
     ref_day = min(scope.until - timedelta(days=1), ref.astimezone(LOCAL_TZ).date())
@@ -700,26 +785,28 @@ def monthly_summary(engine: Engine, month: date, now: datetime | None = None) ->
         params: dict = {"closed": CLOSED, "revoked": REVOKED, "pushed": PUSHED, "ref": sql.ts(ref),
                         "ref_day": sql.day_param(ref_day)}
         params.update(_bounds(sql, scope))
+        mine = "".join(f" AND {c}" for c in _case_venue(scope, params))  # the actor's streets
         row = conn.execute(text(
             "SELECT"
-            " (SELECT COUNT(*) FROM app_case k WHERE k.created_at >= :t0 AND k.created_at < :t1),"
-            " (SELECT COUNT(*) FROM app_case k WHERE k.state = :closed AND k.closed_at >= :t0 AND k.closed_at < :t1),"
+            f" (SELECT COUNT(*) FROM app_case k WHERE k.created_at >= :t0 AND k.created_at < :t1{mine}),"
+            " (SELECT COUNT(*) FROM app_case k WHERE k.state = :closed AND k.closed_at >= :t0 AND k.closed_at < :t1"
+            f"{mine}),"
             " (SELECT COUNT(DISTINCT e.case_id) FROM caseevent e JOIN app_case k ON k.id = e.case_id"
-            "  WHERE e.to_state = :pushed AND e.at < :t1 AND (k.closed_at IS NULL OR k.closed_at >= :t0)),"
+            f"  WHERE e.to_state = :pushed AND e.at < :t1 AND (k.closed_at IS NULL OR k.closed_at >= :t0){mine}),"
             # open at the reference time: created before it, not finished before it
             " (SELECT COUNT(*) FROM app_case k WHERE k.deadline < :ref_day AND k.created_at < :ref"
-            "  AND (k.closed_at IS NULL OR k.closed_at >= :ref))"), params).one()
+            f"  AND (k.closed_at IS NULL OR k.closed_at >= :ref){mine})"), params).one()
     opened, closed, under_rectification, overdue = (int(v or 0) for v in row)
     return MonthlySummary(
         month=month,
         alerts_total=sum(n for _c, n in by_category),
         alerts_by_category=by_category,
-        alerts_by_street=alerts_by_street(engine, scope),
+        alerts_by_street=alerts_by_street(engine, scope, actor=actor),
         cases_opened=opened,
         cases_closed=closed,
         rectification_rate=closed / under_rectification if under_rectification else None,
         overdue_cases=overdue,
         camera_online_rate=_online_rate_total(engine, scope, now),
-        review=review_outcomes(engine, scope),
+        review=review_outcomes(engine, scope, actor=actor),
     )
 

@@ -229,9 +229,9 @@ def build_monthly_report(engine: Engine, month: date, *, actor: Actor, station: 
     month = date(month.year, month.month, 1)
     scope = StatsScope(since=month, until=month_end(month) + timedelta(days=1))  # until: exclusive
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="monthly-summary") as pool:
-        summary = pool.submit(monthly_summary, engine, month)
-        per_day = tuple((d, c, int(n)) for d, c, n in alerts_per_day(engine, scope))
-        online = tuple((d, float(r)) for d, r in camera_online_rate(engine, scope) if r is not None)
+        summary = pool.submit(monthly_summary, engine, month, actor=actor)
+        per_day = tuple((d, c, int(n)) for d, c, n in alerts_per_day(engine, scope, actor=actor))
+        online = tuple((d, float(r)) for d, r in camera_online_rate(engine, scope, actor=actor) if r is not None)
         progress = progress_by_street(engine, actor=actor)
         venues = venue_rows(engine, actor=actor)
         name = station or _station_name(engine)

@@ -10,7 +10,7 @@ answer of a request that is no longer the latest is dropped.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from PySide6.QtCore import QObject, Signal
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from desktop.core import statistics
 from desktop.core.access import Actor
+from desktop.core.guard import limited
 from desktop.core.registry import list_streets
 from desktop.core.statistics import CaseFunnel, OfflineCamera, ReviewOutcome, StatsScope, VenueCount
 from desktop.services.task_runner import TaskRunner
@@ -45,20 +46,26 @@ class StatsBundle:
 
 
 def read_bundle(engine: Engine, scope: StatsScope, ranking: int = 10, *, actor: Actor) -> StatsBundle:
-    """DB runner: all the queries of one scope; the scope bar offers the actor's streets."""
-    most, fewest = statistics.venue_ranking(engine, scope, n=ranking)
+    """DB runner: all the queries of one scope, as `actor` (the core limits every figure to the
+    actor's streets and refuses a role without 查看统计); the scope bar offers the actor's
+    streets. A street picked under an earlier login that this actor may not see is dropped
+    from the scope (the bar then shows 全部街镇) rather than refusing every reload."""
+    streets = tuple(s.name for s in list_streets(engine, actor=actor))
+    if limited(actor) and scope.street is not None and scope.street not in streets:
+        scope = replace(scope, street=None)
+    most, fewest = statistics.venue_ranking(engine, scope, n=ranking, actor=actor)
     return StatsBundle(
         scope=scope,
-        per_day=tuple(tuple(r) for r in statistics.alerts_per_day(engine, scope)),
-        by_category=tuple(tuple(r) for r in statistics.alerts_by_category(engine, scope)),
-        by_street=tuple(tuple(r) for r in statistics.alerts_by_street(engine, scope)),
-        by_venue_type=tuple(tuple(r) for r in statistics.alerts_by_venue_type(engine, scope)),
+        per_day=tuple(tuple(r) for r in statistics.alerts_per_day(engine, scope, actor=actor)),
+        by_category=tuple(tuple(r) for r in statistics.alerts_by_category(engine, scope, actor=actor)),
+        by_street=tuple(tuple(r) for r in statistics.alerts_by_street(engine, scope, actor=actor)),
+        by_venue_type=tuple(tuple(r) for r in statistics.alerts_by_venue_type(engine, scope, actor=actor)),
         most=tuple(most), fewest=tuple(fewest),
-        reviews=tuple(statistics.review_outcomes(engine, scope)),
-        funnel=statistics.case_funnel(engine, scope),
-        online_rate=tuple(tuple(r) for r in statistics.camera_online_rate(engine, scope)),
-        offline=tuple(statistics.cameras_offline_longest(engine, scope, n=ranking)),
-        streets=tuple(s.name for s in list_streets(engine, actor=actor)),
+        reviews=tuple(statistics.review_outcomes(engine, scope, actor=actor)),
+        funnel=statistics.case_funnel(engine, scope, actor=actor),
+        online_rate=tuple(tuple(r) for r in statistics.camera_online_rate(engine, scope, actor=actor)),
+        offline=tuple(statistics.cameras_offline_longest(engine, scope, n=ranking, actor=actor)),
+        streets=streets,
     )
 
 

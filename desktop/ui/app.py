@@ -63,6 +63,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    if app.property("mingchu_ready"):
+        # Set up once: every extra translator or style sheet re-polishes and re-translates every
+        # widget alive (tests build many consoles in one process).
+        return app
     app.setApplicationName("明厨亮灶监管工作台")
     # Qt's own texts (standard buttons, file dialogs) in Chinese; the installed build carries them.
     qt_zh = QTranslator(app)
@@ -78,6 +82,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         log.warning("no CJK font found: Chinese text may show as boxes (install fonts-wqy-microhei)")
     if STYLE.exists():
         app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    app.setProperty("mingchu_ready", True)
     return app
 
 
@@ -255,6 +260,11 @@ class Console:
         if self._shut_down:
             return
         self._shut_down = True
+        lock = getattr(self, "idle_lock", None)
+        if lock is not None:
+            # Its application-wide input filter would outlive the window (and, in one process
+            # running many consoles, swallow other windows' shortcuts).
+            lock.shutdown()
         self.window.wall_page.shutdown()
         self.window.settings_page.shutdown()  # an install downloading is not waited for
         self.alerts.shutdown(wait=False)  # a clip being cut ends with its stream
@@ -429,7 +439,5 @@ def run_gui(options: GuiOptions, demo_actor: Actor | None = None) -> int:
     try:
         return app.exec()
     finally:
-        if console.idle_lock is not None:
-            console.idle_lock.shutdown()
         console.shutdown()
         crashes.close()

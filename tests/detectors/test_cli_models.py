@@ -13,6 +13,7 @@ from detectors.bench import bench_models
 from detectors.manifest import bundled_manifests
 from detectors.runtime import open_runtime
 from detectors.store import install_defaults, read_lock, sha256_of
+from tests.actors import cli_accounts
 from tests.detectors.builders import yolo_model
 from tests.detectors.test_yolo import CANDIDATES
 
@@ -42,10 +43,13 @@ text = "test"
 
 @pytest.fixture
 def models(model_dir, tmp_path, monkeypatch, data_dir):
-    """A private copy of the installed models, so a test may break files."""
+    """A private copy of the installed models, so a test may break files; real accounts for
+    `--user` (importing a model is the administrator's)."""
     private = tmp_path / "models"
     shutil.copytree(model_dir, private)
     monkeypatch.setenv("MINGCHU_MODEL_DIR", str(private))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cli_accounts(data_dir)
     return private
 
 
@@ -111,17 +115,27 @@ def plugin(tmp_path):
 
 
 def test_import_plugin(models, plugin, capsys):
-    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(plugin / "chef-hat.toml")]) == 0
+    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(plugin / "chef-hat.toml"),
+                 "--user", "admin"]) == 0
     assert "AGPL-3.0" in capsys.readouterr().out  # the licence is shown on import
     assert (models / "chef-hat.xml").is_file() and (models / "chef-hat.bin").is_file()
     assert (models / "manifests" / "chef-hat.toml").is_file()
     assert main(["models", "verify", "chef-hat"]) == 0
 
 
+def test_import_refused_to_an_inspector(models, plugin, capsys):
+    before = snapshot(models)
+    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(plugin / "chef-hat.toml"),
+                 "--user", "inspector"]) == 3
+    assert "无权管理模型" in capsys.readouterr().err
+    assert snapshot(models) == before
+
+
 def test_import_broken_file_leaves_dir_untouched(models, plugin, capsys):
     before = snapshot(models)
     (plugin / "hat.xml").write_bytes(np.random.default_rng(2).bytes(2000))
-    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(plugin / "chef-hat.toml")]) == 1
+    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(plugin / "chef-hat.toml"),
+                 "--user", "admin"]) == 1
     err = capsys.readouterr().err
     assert "import failed, model dir untouched" in err and "cannot read model hat.xml" in err
     assert snapshot(models) == before
@@ -131,7 +145,7 @@ def test_import_wrong_label_count(models, plugin, capsys):
     before = snapshot(models)
     toml = plugin / "chef-hat.toml"
     toml.write_text(PLUGIN_TOML.replace('["hat", "no_hat"]', '["hat", "no_hat", "apron"]'), encoding="utf-8")
-    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(toml)]) == 1
+    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(toml), "--user", "admin"]) == 1
     assert "C = 3 labels" in capsys.readouterr().err
     assert snapshot(models) == before
 
@@ -139,7 +153,7 @@ def test_import_wrong_label_count(models, plugin, capsys):
 def test_import_invalid_manifest(models, plugin, capsys):
     toml = plugin / "chef-hat.toml"
     toml.write_text(PLUGIN_TOML.replace('no_hat = "未戴厨师帽"', 'no_hat = "帽子"'), encoding="utf-8")
-    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(toml)]) == 2
+    assert main(["models", "import", str(plugin / "hat.xml"), "--manifest", str(toml), "--user", "admin"]) == 2
     assert "categories: '帽子' is not a violation category" in capsys.readouterr().err
 
 

@@ -50,6 +50,7 @@ from desktop.core.registry import (
     save_camera,
     save_venue,
 )
+from desktop.core.statistics import StatsScope, alerts_by_street
 from desktop.core.wall_cameras import load_wall_cameras
 from desktop.documents.case_loader import load_case_sheet
 from tests.actors import BY_ROLE
@@ -93,8 +94,8 @@ def _png() -> bytes:
 
 
 # One real core call per action. Actions whose service belongs to another part of issue 7 or has
-# no core function (statistics, models — detectors/ is guarded by its desktop-side callers) are
-# checked with `require`, the same gate the services use.
+# no core function (models — detectors/ is guarded by its desktop-side callers) are checked with
+# `require`, the same gate the services use.
 def _calls(engine, w):
     store, tmp = w["store"], w["tmp"]
     va, cam_a = w["a"], w["cam_a"]
@@ -126,7 +127,8 @@ def _calls(engine, w):
         Action.IMPORT_CASE: lambda a: import_case(engine, store, package(), actor=a),
         Action.APPROVE_CASE: lambda a: transition(engine, _case(engine, va), "撤销", "重复立案", actor=a),
         Action.DELETE_CASE: lambda a: delete_case(engine, _case(engine, va), reason="重复立案", actor=a),
-        Action.VIEW_REPORTS: lambda a: require(a, Action.VIEW_REPORTS),
+        Action.VIEW_REPORTS: lambda a: alerts_by_street(engine, StatsScope(date(2026, 6, 1), date(2026, 6, 2)),
+                                                        actor=a),
         Action.EXPORT_REPORTS: lambda a: _export_report(engine, a, tmp),
         Action.MANAGE_REGISTRY: lambda a: save_venue(engine, VenueInput(name=f"新单位{next(_n)}", street="七宝镇"),
                                                      actor=a),
@@ -264,6 +266,16 @@ def test_evidence_camera_rules_progress_and_street_pickers_are_scoped(engine, wo
     assert [s.id for s in list_streets(engine, actor=inspector)] == [world["street_a"]]
     assert {s.id for s in list_streets(engine, actor=BY_ROLE[Role.DUTY])} == {world["street_a"], world["street_b"]}
     assert list_streets(engine, actor=Actor("y", Role.DUTY, streets=frozenset())) == []
+
+    # dashboard statistics: VIEW_REPORTS, only the actor's streets; another street named is refused
+    june = StatsScope(date(2026, 6, 1), date(2026, 6, 2))
+    _alert(engine, store, world["cam_a"]), _alert(engine, store, world["cam_b"])
+    assert alerts_by_street(engine, june, actor=head) == [("七宝镇", 1)]
+    assert sorted(alerts_by_street(engine, june, actor=SYSTEM)) == [("七宝镇", 1), ("莘庄镇", 1)]
+    with pytest.raises(PermissionDenied, match="街镇范围"):
+        alerts_by_street(engine, StatsScope(june.since, june.until, street="莘庄镇"), actor=head)
+    with pytest.raises(PermissionDenied, match="查看统计"):
+        alerts_by_street(engine, june, actor=inspector)
 
 
 # --- audit --------------------------------------------------------------------------------------------

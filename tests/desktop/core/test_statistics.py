@@ -11,8 +11,10 @@ from sqlalchemy import inspect, text
 from sqlmodel import Session
 
 from desktop.core import statistics as st
+from desktop.core.access import PermissionDenied
 from desktop.core.db import current_revision, head_revision, make_engine, migrate
 from desktop.core.models import Alert, Camera, CameraStatusEvent, Case, CaseEvent, Street, Venue
+from tests.actors import DUTY, HEAD, INSPECTOR, person
 from tests.desktop.core.test_migrations import _schema_diff
 
 NOV = st.StatsScope(date(2026, 11, 1), date(2026, 11, 4))  # local 11-01 … 11-03
@@ -96,23 +98,23 @@ def district(engine):
 
 def test_alert_figures_by_local_day(district):
     # within a day the categories come in the database's text order: compared as a set
-    assert sorted(st.alerts_per_day(district, NOV)) == sorted([
+    assert sorted(st.alerts_per_day(district, NOV, actor=HEAD)) == sorted([
         (date(2026, 11, 1), SMOKE, 1), (date(2026, 11, 1), MASK, 1), (date(2026, 11, 2), SMOKE, 1),
         (date(2026, 11, 2), MASK, 3), (date(2026, 11, 3), SMOKE, 1), (date(2026, 11, 3), MASK, 1)])
-    assert st.alerts_by_category(district, NOV) == [(MASK, 5), (SMOKE, 3)]
-    assert st.alerts_by_street(district, NOV) == [("莘庄镇", 4), ("七宝镇", 3), (UNASSIGNED, 1)]
-    assert st.alerts_by_venue_type(district, NOV) == [("养老机构食堂", 4), ("学校食堂", 3), ("小型餐饮", 1)]
+    assert st.alerts_by_category(district, NOV, actor=HEAD) == [(MASK, 5), (SMOKE, 3)]
+    assert st.alerts_by_street(district, NOV, actor=HEAD) == [("莘庄镇", 4), ("七宝镇", 3), (UNASSIGNED, 1)]
+    assert st.alerts_by_venue_type(district, NOV, actor=HEAD) == [("养老机构食堂", 4), ("学校食堂", 3), ("小型餐饮", 1)]
 
 
 def test_alerts_per_day_is_ordered_by_day(district):
-    days = [d for d, _c, _n in st.alerts_per_day(district, NOV)]
+    days = [d for d, _c, _n in st.alerts_per_day(district, NOV, actor=HEAD)]
     assert days == sorted(days) and set(days) == {date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)}
-    assert sum(n for *_k, n in st.alerts_per_day(district, NOV)) == 8
+    assert sum(n for *_k, n in st.alerts_per_day(district, NOV, actor=HEAD)) == 8
 
 
 def test_review_outcomes_and_precision(district):
-    by = {r.category: r for r in st.review_outcomes(district, NOV)}
-    assert [r.category for r in st.review_outcomes(district, NOV)] == [MASK, SMOKE]
+    by = {r.category: r for r in st.review_outcomes(district, NOV, actor=HEAD)}
+    assert [r.category for r in st.review_outcomes(district, NOV, actor=HEAD)] == [MASK, SMOKE]
     assert (by[MASK].confirmed, by[MASK].false_alarm, by[MASK].pending) == (3, 1, 1)
     assert by[MASK].precision == pytest.approx(0.75)
     assert (by[SMOKE].confirmed, by[SMOKE].false_alarm, by[SMOKE].pending) == (2, 1, 0)
@@ -121,29 +123,29 @@ def test_review_outcomes_and_precision(district):
 
 
 def test_venue_ranking_both_ends(district):
-    most, fewest = st.venue_ranking(district, NOV)
+    most, fewest = st.venue_ranking(district, NOV, actor=HEAD)
     assert [(v.venue_id, v.count) for v in most] == [(2, 4), (1, 1)]
     assert most[0] == st.VenueCount(2, "莘庄敬老院食堂", "莘庄镇", "养老机构食堂", 4)
     # venues with cameras, 0 included (venue 3 has none); the street of venue 4 is unassigned
     assert [(v.venue_id, v.count) for v in fewest] == [(4, 0), (1, 1), (2, 4)]
     assert fewest[0].street == UNASSIGNED
-    most, fewest = st.venue_ranking(district, NOV, n=1)
+    most, fewest = st.venue_ranking(district, NOV, n=1, actor=HEAD)
     assert [v.venue_id for v in most] == [2] and [v.venue_id for v in fewest] == [4]
 
 
 def test_case_funnel(district):
-    f = st.case_funnel(district, NOV, today=TODAY)
+    f = st.case_funnel(district, NOV, today=TODAY, actor=HEAD)
     assert (f.opened, f.pushed, f.rectifying, f.awaiting_review) == (7, 1, 1, 0)
     assert (f.closed, f.revoked, f.pending) == (3, 1, 1)
     # as of 11-12 with red after 7 days: case 3 (deadline 11-05, 7 days) and 4 (11-10) yellow, 6 (11-03) red
     assert (f.overdue_yellow, f.overdue_red) == (2, 1)
     assert f.median_close_hours == pytest.approx(24.0)  # 12, 24, 48
-    smoke = st.case_funnel(district, st.StatsScope(NOV.since, NOV.until, category=SMOKE), today=TODAY)
+    smoke = st.case_funnel(district, st.StatsScope(NOV.since, NOV.until, category=SMOKE), today=TODAY, actor=HEAD)
     assert (smoke.opened, smoke.closed) == (3, 2) and smoke.median_close_hours == pytest.approx(30.0)  # 12, 48
 
 
 def test_camera_online_rate_per_local_day(district):
-    rates = st.camera_online_rate(district, NOV, now=NOW)
+    rates = st.camera_online_rate(district, NOV, now=NOW, actor=HEAD)
     day = 4 * 86400  # four enabled cameras
     assert [d for d, _r in rates] == [date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)]
     expected = [1 - (14400 + 14400) / day, 1 - (7200 + 86400) / day, 1 - (7200 + 18000 + 14400) / day]
@@ -152,80 +154,85 @@ def test_camera_online_rate_per_local_day(district):
 
 def test_camera_online_rate_stops_at_now(district):
     now = utc(2026, 11, 3, 4)  # local 11-03 12:00: half of the last day
-    rates = st.camera_online_rate(district, NOV, now=now)
+    rates = st.camera_online_rate(district, NOV, now=now, actor=HEAD)
     assert [d for d, _r in rates][-1] == date(2026, 11, 3)
     assert rates[-1][1] == pytest.approx(1 - (7200 + 14400) / (4 * 43200))
-    assert st.camera_online_rate(district, st.StatsScope(date(2027, 1, 1), date(2027, 1, 3)), now=NOW) == []
+    assert st.camera_online_rate(district, st.StatsScope(date(2027, 1, 1), date(2027, 1, 3)), now=NOW, actor=HEAD) == []
 
 
 def test_cameras_offline_longest(district):
-    rows = st.cameras_offline_longest(district, NOV, now=NOW)
+    rows = st.cameras_offline_longest(district, NOV, now=NOW, actor=HEAD)
     assert [r.camera_id for r in rows] == [4, 3, 1, 2]
     assert [r.offline_seconds for r in rows] == pytest.approx([115200.0, 18000.0, 14400.0, 14400.0])
     assert rows[1] == st.OfflineCamera(3, "C3", "莘庄敬老院食堂", "莘庄镇", pytest.approx(18000.0),
                                        utc(2026, 11, 3, 11))
     assert rows[0].since is None and rows[0].street == UNASSIGNED
-    assert [r.camera_id for r in st.cameras_offline_longest(district, NOV, n=2, now=NOW)] == [4, 3]
+    assert [r.camera_id for r in st.cameras_offline_longest(district, NOV, n=2, now=NOW, actor=HEAD)] == [4, 3]
     # an outage going on since before the range: since = when it began
     later = st.StatsScope(date(2026, 11, 10), date(2026, 11, 11))
-    [row] = st.cameras_offline_longest(district, later, now=NOW)
+    [row] = st.cameras_offline_longest(district, later, now=NOW, actor=HEAD)
     assert (row.camera_id, row.since) == (3, utc(2026, 11, 3, 11)) and row.offline_seconds == pytest.approx(86400.0)
 
 
 def test_scope_filters(district):
     qibao = st.StatsScope(NOV.since, NOV.until, street="七宝镇")
-    assert st.alerts_by_category(district, qibao) == [(MASK, 2), (SMOKE, 1)]
-    assert st.alerts_by_street(district, qibao) == [("七宝镇", 3)]
-    assert [(v.venue_id, v.count) for v in st.venue_ranking(district, qibao)[1]] == [(1, 1)]
-    f = st.case_funnel(district, qibao, today=TODAY)
+    assert st.alerts_by_category(district, qibao, actor=HEAD) == [(MASK, 2), (SMOKE, 1)]
+    assert st.alerts_by_street(district, qibao, actor=HEAD) == [("七宝镇", 3)]
+    assert [(v.venue_id, v.count) for v in st.venue_ranking(district, qibao, actor=HEAD)[1]] == [(1, 1)]
+    f = st.case_funnel(district, qibao, today=TODAY, actor=HEAD)
     assert (f.opened, f.closed, f.pushed) == (3, 2, 1)
-    assert [r for _d, r in st.camera_online_rate(district, qibao, now=NOW)] == pytest.approx(
+    assert [r for _d, r in st.camera_online_rate(district, qibao, now=NOW, actor=HEAD)] == pytest.approx(
         [1 - 14400 / 172800, 1 - 7200 / 172800, 1 - 7200 / 172800])
-    assert [r.camera_id for r in st.cameras_offline_longest(district, qibao, now=NOW)] == [1, 2]
+    assert [r.camera_id for r in st.cameras_offline_longest(district, qibao, now=NOW, actor=HEAD)] == [1, 2]
 
     elderly = st.StatsScope(NOV.since, NOV.until, venue_type="养老机构食堂")
-    assert sorted(st.alerts_by_category(district, elderly)) == sorted([(MASK, 2), (SMOKE, 2)])  # a tie
-    assert st.alerts_by_venue_type(district, elderly) == [("养老机构食堂", 4)]
-    assert [(v.venue_id, v.count) for v in st.venue_ranking(district, elderly)[0]] == [(2, 4)]
-    assert st.case_funnel(district, elderly, today=TODAY).opened == 3
+    assert sorted(st.alerts_by_category(district, elderly, actor=HEAD)) == sorted([(MASK, 2), (SMOKE, 2)])  # a tie
+    assert st.alerts_by_venue_type(district, elderly, actor=HEAD) == [("养老机构食堂", 4)]
+    assert [(v.venue_id, v.count) for v in st.venue_ranking(district, elderly, actor=HEAD)[0]] == [(2, 4)]
+    assert st.case_funnel(district, elderly, today=TODAY, actor=HEAD).opened == 3
 
     smoke = st.StatsScope(NOV.since, NOV.until, category=SMOKE)
-    assert st.alerts_by_street(district, smoke) == [("莘庄镇", 2), ("七宝镇", 1)]
-    assert [(d, n) for d, _c, n in st.alerts_per_day(district, smoke)] == [
+    assert st.alerts_by_street(district, smoke, actor=HEAD) == [("莘庄镇", 2), ("七宝镇", 1)]
+    assert [(d, n) for d, _c, n in st.alerts_per_day(district, smoke, actor=HEAD)] == [
         (date(2026, 11, 1), 1), (date(2026, 11, 2), 1), (date(2026, 11, 3), 1)]
-    assert [r.category for r in st.review_outcomes(district, smoke)] == [SMOKE]
-    assert [(v.venue_id, v.count) for v in st.venue_ranking(district, smoke)[0]] == [(2, 2)]
+    assert [r.category for r in st.review_outcomes(district, smoke, actor=HEAD)] == [SMOKE]
+    assert [(v.venue_id, v.count) for v in st.venue_ranking(district, smoke, actor=HEAD)[0]] == [(2, 2)]
 
     both = st.StatsScope(NOV.since, NOV.until, street="莘庄镇", venue_type="养老机构食堂", category=MASK)
-    assert st.alerts_by_category(district, both) == [(MASK, 2)]
-    assert st.alerts_by_category(district, st.StatsScope(NOV.since, NOV.until, street="不存在")) == []
+    assert st.alerts_by_category(district, both, actor=HEAD) == [(MASK, 2)]
+    assert st.alerts_by_category(district, st.StatsScope(NOV.since, NOV.until, street="不存在"), actor=HEAD) == []
 
 
 def test_empty_ranges(district):
     empty = st.StatsScope(date(2025, 1, 1), date(2025, 1, 3))
-    assert st.alerts_per_day(district, empty) == [] and st.alerts_by_category(district, empty) == []
-    assert st.alerts_by_street(district, empty) == [] and st.alerts_by_venue_type(district, empty) == []
-    assert st.review_outcomes(district, empty) == []
-    most, fewest = st.venue_ranking(district, empty)
+    assert st.alerts_per_day(district, empty, actor=HEAD) == []
+    assert st.alerts_by_category(district, empty, actor=HEAD) == []
+    assert st.alerts_by_street(district, empty, actor=HEAD) == []
+    assert st.alerts_by_venue_type(district, empty, actor=HEAD) == []
+    assert st.review_outcomes(district, empty, actor=HEAD) == []
+    most, fewest = st.venue_ranking(district, empty, actor=HEAD)
     assert most == [] and [v.count for v in fewest] == [0, 0, 0]
-    assert st.case_funnel(district, empty, today=TODAY) == st.CaseFunnel(0, 0, 0, 0, 0, 0, 0, 0, None)
+    assert st.case_funnel(district, empty, today=TODAY, actor=HEAD) == st.CaseFunnel(0, 0, 0, 0, 0, 0, 0, 0, None)
     # no events before or in the range: nothing says a camera was down
-    assert st.camera_online_rate(district, empty, now=NOW) == [(date(2025, 1, 1), 1.0), (date(2025, 1, 2), 1.0)]
-    assert st.cameras_offline_longest(district, empty, now=NOW) == []
+    assert st.camera_online_rate(district, empty, now=NOW, actor=HEAD) == [
+        (date(2025, 1, 1), 1.0), (date(2025, 1, 2), 1.0)]
+    assert st.cameras_offline_longest(district, empty, now=NOW, actor=HEAD) == []
     nothing = st.StatsScope(date(2026, 11, 2), date(2026, 11, 2))
-    assert st.alerts_per_day(district, nothing) == [] and st.camera_online_rate(district, nothing, now=NOW) == []
+    assert st.alerts_per_day(district, nothing, actor=HEAD) == []
+    assert st.camera_online_rate(district, nothing, now=NOW, actor=HEAD) == []
 
 
 def test_empty_database(engine):
-    assert st.alerts_per_day(engine, NOV) == [] and st.venue_ranking(engine, NOV) == ([], [])
-    assert st.camera_online_rate(engine, NOV, now=NOW) == [] and st.cameras_offline_longest(engine, NOV) == []
-    m = st.monthly_summary(engine, date(2026, 11, 1), now=NOW)
+    assert st.alerts_per_day(engine, NOV, actor=HEAD) == [] and st.venue_ranking(engine, NOV, actor=HEAD) == ([], [])
+    assert st.camera_online_rate(engine, NOV, now=NOW, actor=HEAD) == []
+    assert st.cameras_offline_longest(engine, NOV, actor=HEAD) == []
+    m = st.monthly_summary(engine, date(2026, 11, 1), now=NOW, actor=HEAD)
     assert (m.alerts_total, m.cases_opened, m.cases_closed, m.overdue_cases) == (0, 0, 0, 0)
     assert m.rectification_rate is None and m.camera_online_rate is None and m.review == []
 
 
 def test_monthly_summary(district):
-    m = st.monthly_summary(district, date(2026, 11, 17), now=NOW)
+    m = st.monthly_summary(district, date(2026, 11, 17), now=NOW, actor=HEAD)
     assert m.month == date(2026, 11, 1)
     assert m.alerts_total == 9 and m.alerts_by_category == [(MASK, 6), (SMOKE, 3)]
     assert m.alerts_by_street == [("莘庄镇", 4), ("七宝镇", 3), (UNASSIGNED, 2)]
@@ -242,7 +249,7 @@ def test_monthly_summary(district):
 
 
 def test_monthly_summary_of_the_running_month_stops_at_now(district):
-    m = st.monthly_summary(district, date(2026, 11, 1), now=utc(2026, 11, 3, 4))  # local 11-03 12:00
+    m = st.monthly_summary(district, date(2026, 11, 1), now=utc(2026, 11, 3, 4), actor=HEAD)  # local 11-03 12:00
     # overdue as of 11-03: only case 7 (deadline 11-01); case 6's deadline is that very day
     assert m.overdue_cases == 1
     assert m.camera_online_rate == pytest.approx(1 - (14400 + 14400 + 115200) / (4 * 2.5 * 86400))
@@ -304,8 +311,51 @@ def test_event_at_the_very_start_of_the_range(district):
                    CameraStatusEvent(camera_id=6, at=utc(2026, 11, 1, 16), online=True)])  # local 11-02 00:00
         s.commit()
     day = st.StatsScope(date(2026, 11, 2), date(2026, 11, 3))
-    assert [r.camera_id for r in st.cameras_offline_longest(district, day, now=NOW)] == [4, 2]
-    [(d, rate)] = st.camera_online_rate(district, day, now=NOW)
+    assert [r.camera_id for r in st.cameras_offline_longest(district, day, now=NOW, actor=HEAD)] == [4, 2]
+    [(d, rate)] = st.camera_online_rate(district, day, now=NOW, actor=HEAD)
     assert d == date(2026, 11, 2) and rate == pytest.approx(1 - (86400 + 7200) / (5 * 86400))
     before = st.StatsScope(date(2026, 11, 1), date(2026, 11, 2))
-    assert [r.camera_id for r in st.cameras_offline_longest(district, before, now=NOW)][0] == 6
+    assert [r.camera_id for r in st.cameras_offline_longest(district, before, now=NOW, actor=HEAD)][0] == 6
+
+
+# -- issue 7: the actor's streets ---------------------------------------------------------------
+def test_a_user_limited_to_streets_sees_only_their_venues_figures(district):
+    """七宝镇 and 莘庄镇 (ids 1, 2): the venue without a street (camera C4) is not theirs."""
+    both = person("街镇科长", streets=[1, 2])
+    assert st.alerts_by_category(district, NOV, actor=both) == [(MASK, 4), (SMOKE, 3)]
+    assert st.alerts_by_street(district, NOV, actor=both) == [("莘庄镇", 4), ("七宝镇", 3)]
+    assert st.alerts_by_venue_type(district, NOV, actor=both) == [("养老机构食堂", 4), ("学校食堂", 3)]
+    assert sum(n for *_k, n in st.alerts_per_day(district, NOV, actor=both)) == 7
+    by = {r.category: (r.confirmed, r.false_alarm, r.pending) for r in st.review_outcomes(district, NOV, actor=both)}
+    assert by == {MASK: (3, 0, 1), SMOKE: (2, 1, 0)}
+    most, fewest = st.venue_ranking(district, NOV, actor=both)
+    assert [(v.venue_id, v.count) for v in most] == [(2, 4), (1, 1)]
+    assert [(v.venue_id, v.count) for v in fewest] == [(1, 1), (2, 4)]
+    f = st.case_funnel(district, NOV, today=TODAY, actor=both)  # case 5 (the street-less venue's) is not theirs
+    assert (f.opened, f.closed, f.rectifying, f.pushed, f.pending, f.revoked) == (6, 3, 1, 1, 1, 0)
+    assert [r for _d, r in st.camera_online_rate(district, NOV, now=NOW, actor=both)] == pytest.approx(
+        [1 - 14400 / (3 * 86400), 1 - 7200 / (3 * 86400), 1 - (7200 + 18000) / (3 * 86400)])
+    assert [r.camera_id for r in st.cameras_offline_longest(district, NOV, now=NOW, actor=both)] == [3, 1, 2]
+
+    m = st.monthly_summary(district, date(2026, 11, 17), now=NOW, actor=both)
+    assert m.alerts_total == 7 and m.alerts_by_category == [(MASK, 4), (SMOKE, 3)]
+    assert m.alerts_by_street == [("莘庄镇", 4), ("七宝镇", 3)]
+    assert (m.cases_opened, m.cases_closed, m.overdue_cases) == (6, 3, 4)
+    assert m.rectification_rate == pytest.approx(3 / 6)
+    assert m.camera_online_rate == pytest.approx(1 - (14400 + 14400 + 27 * 86400 + 5 * 3600) / (3 * 30 * 86400))
+    assert {r.category: (r.confirmed, r.false_alarm, r.pending) for r in m.review} == {
+        MASK: (3, 0, 1), SMOKE: (2, 1, 0)}
+
+    qibao_only = person("七宝科长", streets=[1])
+    m = st.monthly_summary(district, date(2026, 11, 17), now=NOW, actor=qibao_only)
+    # 七宝镇: cases 1, 4, 8 opened (7 in October); closed 1, 8; under rectification 1, 4, 7, 8; overdue 4, 7
+    assert (m.alerts_total, m.cases_opened, m.cases_closed, m.overdue_cases) == (3, 3, 2, 2)
+    assert m.rectification_rate == pytest.approx(2 / 4)
+    with pytest.raises(PermissionDenied, match="莘庄镇"):
+        st.alerts_by_category(district, st.StatsScope(NOV.since, NOV.until, street="莘庄镇"), actor=qibao_only)
+    with pytest.raises(PermissionDenied):
+        st.case_funnel(district, st.StatsScope(NOV.since, NOV.until, street="莘庄镇"), today=TODAY, actor=qibao_only)
+    with pytest.raises(PermissionDenied, match="查看统计"):
+        st.alerts_per_day(district, NOV, actor=DUTY)
+    with pytest.raises(PermissionDenied):
+        st.monthly_summary(district, date(2026, 11, 1), actor=INSPECTOR)

@@ -6,6 +6,9 @@ and the camera days are right across midnight, for outages of several days and l
 
 from __future__ import annotations
 
+import statistics
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,9 +18,11 @@ from sqlmodel import Session, select
 from desktop.bench.data_stats import generate
 from desktop.core import statistics as st
 from desktop.core import stats_rollup
+from desktop.core.access import Actor, PermissionDenied
 from desktop.core.db import make_engine, migrate
-from desktop.core.models import Alert, Camera, CameraStatusEvent, Street, Venue
+from desktop.core.models import Alert, Camera, CameraStatusEvent, Case, Street, Venue
 from desktop.core.vocabulary import VENUE_TYPES
+from tests.actors import DUTY, HEAD, person
 from tests.desktop.core.test_statistics import _fill
 
 NOW = datetime(2026, 11, 20, 4, tzinfo=UTC)  # local 11-20 12:00
@@ -28,25 +33,26 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def _alert_figures(engine, scope: st.StatsScope, direct: bool) -> dict:
+def _alert_figures(engine, scope: st.StatsScope, direct: bool, actor: Actor = HEAD) -> dict:
     return {
-        "per_day": sorted(st.alerts_per_day(engine, scope, direct=direct)),
-        "by_category": st.alerts_by_category(engine, scope, direct=direct),
-        "by_street": st.alerts_by_street(engine, scope, direct=direct),
-        "by_type": st.alerts_by_venue_type(engine, scope, direct=direct),
-        "ranking": st.venue_ranking(engine, scope, n=12, direct=direct),
-        "review": st.review_outcomes(engine, scope, direct=direct),
+        "per_day": sorted(st.alerts_per_day(engine, scope, direct=direct, actor=actor)),
+        "by_category": st.alerts_by_category(engine, scope, direct=direct, actor=actor),
+        "by_street": st.alerts_by_street(engine, scope, direct=direct, actor=actor),
+        "by_type": st.alerts_by_venue_type(engine, scope, direct=direct, actor=actor),
+        "ranking": st.venue_ranking(engine, scope, n=12, direct=direct, actor=actor),
+        "review": st.review_outcomes(engine, scope, direct=direct, actor=actor),
     }
 
 
-def _assert_cameras_match(engine, scope: st.StatsScope, now: datetime = NOW) -> None:
-    rolled = st.camera_online_rate(engine, scope, now=now)
-    direct = st.camera_online_rate(engine, scope, now=now, direct=True)
+def _assert_cameras_match(engine, scope: st.StatsScope, now: datetime = NOW, actor: Actor = HEAD) -> None:
+    rolled = st.camera_online_rate(engine, scope, now=now, actor=actor)
+    direct = st.camera_online_rate(engine, scope, now=now, direct=True, actor=actor)
     assert [d for d, _r in rolled] == [d for d, _r in direct]
     assert [r for _d, r in rolled] == pytest.approx([r for _d, r in direct], abs=1e-9)
     # every camera with offline time (n large), compared per camera: equal totals may tie
-    rolled_cams = {c.camera_id: c for c in st.cameras_offline_longest(engine, scope, n=1000, now=now)}
-    direct_cams = {c.camera_id: c for c in st.cameras_offline_longest(engine, scope, n=1000, now=now, direct=True)}
+    rolled_cams = {c.camera_id: c for c in st.cameras_offline_longest(engine, scope, n=1000, now=now, actor=actor)}
+    direct_cams = {c.camera_id: c for c in st.cameras_offline_longest(engine, scope, n=1000, now=now, direct=True,
+                                                                      actor=actor)}
     assert rolled_cams.keys() == direct_cams.keys()
     for cam, c in rolled_cams.items():
         assert c.offline_seconds == pytest.approx(direct_cams[cam].offline_seconds, abs=0.01)
@@ -91,24 +97,25 @@ def test_every_figure_from_the_rollups_equals_the_direct_query(generated):
         rolled, direct = _alert_figures(generated, scope, False), _alert_figures(generated, scope, True)
         assert rolled == direct, scope
         _assert_cameras_match(generated, scope)
-    assert sum(n for _c, n in st.alerts_by_category(generated, _scopes()[0])) > 1000
+    assert sum(n for _c, n in st.alerts_by_category(generated, _scopes()[0], actor=HEAD)) > 1000
 
 
 def test_the_rollups_are_what_the_figures_are_read_from(generated):
     """Corrupting a roll-up changes the answer (so the comparisons above compare two paths)."""
     year = st.StatsScope.last_days(365, TODAY)
-    before = st.alerts_by_category(generated, year)
-    rate_before = st.camera_online_rate(generated, year, now=NOW)
-    longest_before = st.cameras_offline_longest(generated, year, now=NOW)
+    before = st.alerts_by_category(generated, year, actor=HEAD)
+    rate_before = st.camera_online_rate(generated, year, now=NOW, actor=HEAD)
+    longest_before = st.cameras_offline_longest(generated, year, now=NOW, actor=HEAD)
     with generated.begin() as conn:
         conn.execute(text("UPDATE alert_day SET n = n + 1000 WHERE level = 0 AND category = '吸烟'"))
         conn.execute(text("UPDATE camera_day_filled SET seconds = 0"))  # every camera's seconds per day
         conn.execute(text("UPDATE camera_day_offline SET seconds = seconds / 2"))
-    after = dict(st.alerts_by_category(generated, year))
+    after = dict(st.alerts_by_category(generated, year, actor=HEAD))
     assert after["吸烟"] >= dict(before)["吸烟"] + 1000
-    assert st.alerts_by_category(generated, year, direct=True) == before
-    assert sum(r for _d, r in st.camera_online_rate(generated, year, now=NOW)) > sum(r for _d, r in rate_before)
-    longest = st.cameras_offline_longest(generated, year, now=NOW)
+    assert st.alerts_by_category(generated, year, direct=True, actor=HEAD) == before
+    rates = st.camera_online_rate(generated, year, now=NOW, actor=HEAD)
+    assert sum(r for _d, r in rates) > sum(r for _d, r in rate_before)
+    longest = st.cameras_offline_longest(generated, year, now=NOW, actor=HEAD)
     assert longest[0].offline_seconds < longest_before[0].offline_seconds
 
 
@@ -148,8 +155,8 @@ def test_triggers_follow_inserts_reviews_deletes_and_moves(generated):
     for scope in _scopes():
         assert _alert_figures(generated, scope, False) == _alert_figures(generated, scope, True), scope
     day = st.StatsScope(date(2026, 11, 10), date(2026, 11, 12))
-    phones = [(d, n) for d, c, n in st.alerts_per_day(generated, day) if c == "玩手机"]
-    direct = [(d, n) for d, c, n in st.alerts_per_day(generated, day, direct=True) if c == "玩手机"]
+    phones = [(d, n) for d, c, n in st.alerts_per_day(generated, day, actor=HEAD) if c == "玩手机"]
+    direct = [(d, n) for d, c, n in st.alerts_per_day(generated, day, direct=True, actor=HEAD) if c == "玩手机"]
     assert phones == direct and {d for d, _n in phones} >= {date(2026, 11, 10), date(2026, 11, 11)}
     maintained = _rollup_rows(generated)
     with generated.begin() as conn:
@@ -175,9 +182,9 @@ def test_review_through_the_alert_api_moves_one_count(engine, tmp_path):
     scope = st.StatsScope(date(2026, 11, 1), date(2026, 11, 2))
 
     def outcome():
-        [r] = st.review_outcomes(engine, scope)
-        assert [r] == st.review_outcomes(engine, scope, direct=True)
-        most, _fewest = st.venue_ranking(engine, scope)
+        [r] = st.review_outcomes(engine, scope, actor=HEAD)
+        assert [r] == st.review_outcomes(engine, scope, direct=True, actor=HEAD)
+        most, _fewest = st.venue_ranking(engine, scope, actor=HEAD)
         return r.confirmed, r.false_alarm, r.pending, [v.count for v in most]
 
     assert outcome() == (0, 0, 3, [])
@@ -186,7 +193,7 @@ def test_review_through_the_alert_api_moves_one_count(engine, tmp_path):
     assert outcome() == (2, 0, 1, [2])
     review_alert(engine, ids[0], "误报", "看错了", actor=INSPECTOR)
     assert outcome() == (1, 1, 1, [1])
-    assert st.alerts_per_day(engine, scope) == [(date(2026, 11, 1), "未戴口罩", 3)]
+    assert st.alerts_per_day(engine, scope, actor=HEAD) == [(date(2026, 11, 1), "未戴口罩", 3)]
 
 
 def test_camera_days_across_midnight_long_outages_and_late_events(engine):
@@ -215,10 +222,10 @@ def test_camera_days_across_midnight_long_outages_and_late_events(engine):
     assert offline_days() == {(1, "2026-11-01"): 7200, (1, "2026-11-02"): 86400, (1, "2026-11-03"): 7200,
                               (2, "2026-11-04"): 3600}
     assert filled() == [f"2026-{d}" for d in ("10-30", "10-31", "11-01", "11-02", "11-03", "11-04")]
-    rates = dict(st.camera_online_rate(engine, week, now=now))
+    rates = dict(st.camera_online_rate(engine, week, now=now, actor=HEAD))
     assert rates[date(2026, 11, 2)] == pytest.approx(0.5) and rates[date(2026, 11, 4)] == pytest.approx(1 - 1 / 48)
     assert rates[date(2026, 11, 5)] == pytest.approx(1 - 36000 / (2 * 36000))  # today so far: C2 down all of it
-    [c1, c2] = st.cameras_offline_longest(engine, week, now=now)  # 28 h, then 11 h and still down
+    [c1, c2] = st.cameras_offline_longest(engine, week, now=now, actor=HEAD)  # 28 h, then 11 h and still down
     assert (c1.camera_id, c1.since, c2.camera_id, c2.since) == (1, None, 2, utc(2026, 11, 4, 15))
 
     # a late event for a rolled-up day: back at 11-02 12:00; that camera's days from there on are
@@ -242,7 +249,7 @@ def test_camera_days_across_midnight_long_outages_and_late_events(engine):
         s.commit()
     assert offline_days() == {(1, "2026-11-01"): 7200, (1, "2026-11-02"): 43200} and len(filled()) == 6
     _assert_cameras_match(engine, week, now)
-    assert dict(st.camera_online_rate(engine, week, now=now))[date(2026, 11, 2)] == pytest.approx(0.5)
+    assert dict(st.camera_online_rate(engine, week, now=now, actor=HEAD))[date(2026, 11, 2)] == pytest.approx(0.5)
 
 
 def test_yesterday_stays_live_within_the_grace_and_a_past_range_ends_in_an_outage(engine):
@@ -261,7 +268,7 @@ def test_yesterday_stays_live_within_the_grace_and_a_past_range_ends_in_an_outag
         assert "2026-11-04" not in {str(d)[:10] for (d,) in conn.execute(text("SELECT day FROM camera_day_filled"))}
     past = st.StatsScope(date(2026, 11, 1), date(2026, 11, 4))  # ends while C1 is down
     _assert_cameras_match(engine, past, just_after_midnight)
-    [c1] = st.cameras_offline_longest(engine, past, now=just_after_midnight)
+    [c1] = st.cameras_offline_longest(engine, past, now=just_after_midnight, actor=HEAD)
     assert c1.since == utc(2026, 11, 3, 10) and c1.offline_seconds == pytest.approx(6 * 3600, abs=0.01)
 
 
@@ -298,7 +305,7 @@ def test_migration_0007_backfills_the_rollups_and_later_revisions_keep_the_trigg
     assert _trigger_count(engine) == len(stats_rollup._TRIGGERS)
     nov = st.StatsScope(date(2026, 11, 1), date(2026, 11, 4))
     assert _alert_figures(engine, nov, False) == _alert_figures(engine, nov, True)
-    assert st.alerts_by_category(engine, nov) == [("未戴口罩", 5), ("吸烟", 3)]
+    assert st.alerts_by_category(engine, nov, actor=HEAD) == [("未戴口罩", 5), ("吸烟", 3)]
     _assert_cameras_match(engine, nov, datetime.now(UTC))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM camera_day_filled")).scalar() > 30
@@ -307,7 +314,7 @@ def test_migration_0007_backfills_the_rollups_and_later_revisions_keep_the_trigg
     with Session(engine) as s:  # and work
         s.add(Alert(id=100, camera_id=1, category="吸烟", started_at=utc(2026, 11, 2), at=utc(2026, 11, 2)))
         s.commit()
-    assert st.alerts_by_category(engine, nov) == [("未戴口罩", 5), ("吸烟", 4)]
+    assert st.alerts_by_category(engine, nov, actor=HEAD) == [("未戴口罩", 5), ("吸烟", 4)]
     engine.dispose()
 
 
@@ -317,10 +324,175 @@ def test_venue_type_bars_match_the_alert_list_filtered_by_venue_type(generated):
     from tests.actors import ADMIN
 
     scope = st.StatsScope.last_days(30, TODAY)
-    bars = st.alerts_by_venue_type(generated, scope)
+    bars = st.alerts_by_venue_type(generated, scope, actor=HEAD)
     assert len(bars) > 3
     window = {"since": st.local_midnight(scope.since), "until": st.local_midnight(scope.until)}
     for venue_type, n in bars:
         listed = count_by_state(generated, AlertFilter(venue_type=venue_type, **window), actor=ADMIN)
         assert sum(listed.values()) == n, venue_type
     assert sum(count_by_state(generated, AlertFilter(venue_type="没有这个类型", **window), actor=ADMIN).values()) == 0
+
+
+# -- issue 7: a user limited to streets sees those streets' figures ------------------------------
+STREET_A, STREET_B, STREET_C = "莘庄镇", "七宝镇", "浦江镇"  # ids 1, 2, 3 in generate()
+LIMITED = person("街镇科长", streets=[1, 2])
+
+
+def _merged(*lists) -> dict:
+    total: Counter = Counter()
+    for rows in lists:
+        for *key, n in rows:
+            total[tuple(key)] += n
+    return {k: n for k, n in total.items() if n}
+
+
+def _reviews(*lists) -> dict[str, tuple[int, int, int]]:
+    """(已确认, 误报, 待复核) per category, summed over the lists."""
+    total: dict[str, tuple[int, int, int]] = {}
+    for rows in lists:
+        for r in rows:
+            y, f, p = total.get(r.category, (0, 0, 0))
+            total[r.category] = (y + r.confirmed, f + r.false_alarm, p + r.pending)
+    return total
+
+
+def _enabled_cameras(engine, street: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM camera c JOIN venue v ON v.id = c.venue_id"
+                                 " JOIN street s ON s.id = v.street_id WHERE c.enabled AND s.name = :s"),
+                            {"s": street}).scalar()
+
+
+def _median_close_hours(engine, scope: st.StatsScope, street_ids: set[int]) -> float | None:
+    t0, t1 = st.local_midnight(scope.since), st.local_midnight(scope.until)
+    utc_of = st._Sql.as_datetime
+    with Session(engine) as s:
+        rows = s.exec(select(Case.created_at, Case.closed_at, Venue.street_id).join(Venue, Venue.id == Case.venue_id)
+                      .where(Case.state == "已办结", Case.closed_at.is_not(None))).all()
+    hours = [(utc_of(closed) - utc_of(created)).total_seconds() / 3600 for created, closed, street in rows
+             if street in street_ids and t0 <= utc_of(created) < t1]
+    return statistics.median(hours) if hours else None
+
+
+def _assert_limited_is_the_sum_of_its_streets(engine, scope: st.StatsScope, direct: bool) -> None:
+    per = {s: replace(scope, street=s) for s in (STREET_A, STREET_B)}
+
+    def each(fn, **kw):
+        return [fn(engine, per[s], actor=HEAD, **kw) for s in (STREET_A, STREET_B)]
+
+    mine = _alert_figures(engine, scope, direct, LIMITED)
+    assert _merged(mine["per_day"]) == _merged(*each(st.alerts_per_day, direct=direct)), scope
+    assert _merged(mine["by_category"]) == _merged(*each(st.alerts_by_category, direct=direct))
+    assert [n for _c, n in mine["by_category"]] == sorted((n for _c, n in mine["by_category"]), reverse=True)
+    # only the two streets' rows, each the street's own figure
+    assert sorted(mine["by_street"]) == sorted(r for rows in each(st.alerts_by_street, direct=direct) for r in rows)
+    assert _merged(mine["by_type"]) == _merged(*each(st.alerts_by_venue_type, direct=direct))
+    most, fewest = mine["ranking"]
+    ranks = each(st.venue_ranking, n=1000, direct=direct)
+    assert most == sorted(ranks[0][0] + ranks[1][0], key=lambda v: (-v.count, v.venue_id))[:12]
+    assert fewest == sorted(ranks[0][1] + ranks[1][1], key=lambda v: (v.count, v.venue_id))[:12]
+    assert {v.street for v in most + fewest} <= {STREET_A, STREET_B}
+    assert _reviews(mine["review"]) == _reviews(*each(st.review_outcomes, direct=direct))
+
+    # cameras: the online rate is the streets' rates weighted by their enabled cameras
+    cams = [_enabled_cameras(engine, s) for s in (STREET_A, STREET_B)]
+    rates = each(st.camera_online_rate, now=NOW, direct=direct)
+    expected = {}
+    for k, rows in enumerate(rates):
+        for d, r in rows:
+            expected[d] = expected.get(d, 0.0) + r * cams[k] / sum(cams)
+    mine_rates = st.camera_online_rate(engine, scope, now=NOW, direct=direct, actor=LIMITED)
+    assert [d for d, _r in mine_rates] == sorted(expected)
+    assert [r for _d, r in mine_rates] == pytest.approx([expected[d] for d, _r in mine_rates], abs=1e-9)
+    offline = st.cameras_offline_longest(engine, scope, n=1000, now=NOW, direct=direct, actor=LIMITED)
+    theirs = [c for rows in each(st.cameras_offline_longest, n=1000, now=NOW, direct=direct) for c in rows]
+    assert {c.camera_id: (pytest.approx(c.offline_seconds, abs=0.01), c.since) for c in offline} == {
+        c.camera_id: (c.offline_seconds, c.since) for c in theirs}
+    assert [c.offline_seconds for c in offline] == sorted((c.offline_seconds for c in offline), reverse=True)
+
+    # cases (no direct path): every count is the sum; the median of the two streets' closed cases
+    funnel = st.case_funnel(engine, scope, today=TODAY, actor=LIMITED)
+    funnels = each(st.case_funnel, today=TODAY)
+    for field in ("opened", "pushed", "rectifying", "awaiting_review", "closed", "revoked", "overdue_yellow",
+                  "overdue_red"):
+        assert getattr(funnel, field) == sum(getattr(f, field) for f in funnels), field
+    median = _median_close_hours(engine, scope, {1, 2})
+    assert funnel.median_close_hours == (None if median is None else pytest.approx(median, abs=1e-6))
+
+
+def test_a_user_limited_to_streets_gets_the_sum_of_those_streets(generated):
+    year, month = st.StatsScope.last_days(365, TODAY), st.StatsScope.last_days(30, TODAY)
+    scopes = [year, month, st.StatsScope(TODAY, TODAY + timedelta(days=1)),
+              replace(year, venue_type=VENUE_TYPES[1]), replace(month, category="吸烟")]
+    everything = _alert_figures(generated, year, False)
+    assert len(everything["by_street"]) > 2  # the other streets have alerts: the limit takes some away
+    for scope in scopes:
+        for direct in (False, True):
+            _assert_limited_is_the_sum_of_its_streets(generated, scope, direct)
+        # the two paths agree for the limited user too
+        assert _alert_figures(generated, scope, False, LIMITED) == _alert_figures(generated, scope, True, LIMITED)
+        _assert_cameras_match(generated, scope, actor=LIMITED)
+    mine = _alert_figures(generated, year, False, LIMITED)
+    assert {s for s, _n in mine["by_street"]} == {STREET_A, STREET_B}
+    assert sum(n for _c, n in mine["by_category"]) < sum(n for _c, n in everything["by_category"])
+    # a street of theirs, named: the same as the unlimited user's answer for it
+    qibao = replace(year, street=STREET_B)
+    assert _alert_figures(generated, qibao, False, LIMITED) == _alert_figures(generated, qibao, False)
+    # no streets at all: nothing
+    nobody = person("无街镇", streets=[])
+    assert st.alerts_by_category(generated, year, actor=nobody) == []
+    assert st.case_funnel(generated, year, today=TODAY, actor=nobody).opened == 0
+    assert st.camera_online_rate(generated, year, now=NOW, actor=nobody) == []
+
+
+def test_the_monthly_summary_of_a_limited_user_is_the_sum_of_its_streets(generated):
+    month = date(2026, 10, 1)
+    mine = st.monthly_summary(generated, month, now=NOW, actor=LIMITED)
+    a, b = (st.monthly_summary(generated, month, now=NOW, actor=person("x", streets=[i])) for i in (1, 2))
+    everything = st.monthly_summary(generated, month, now=NOW, actor=HEAD)
+    assert 0 < mine.alerts_total == a.alerts_total + b.alerts_total < everything.alerts_total
+    assert _merged(mine.alerts_by_category) == _merged(a.alerts_by_category, b.alerts_by_category)
+    assert sorted(mine.alerts_by_street) == sorted(a.alerts_by_street + b.alerts_by_street)
+    assert {s for s, _n in mine.alerts_by_street} == {STREET_A, STREET_B}
+    for field in ("cases_opened", "cases_closed", "overdue_cases"):
+        assert getattr(mine, field) == getattr(a, field) + getattr(b, field), field
+    assert mine.cases_opened < everything.cases_opened
+    cams = [_enabled_cameras(generated, s) for s in (STREET_A, STREET_B)]
+    assert mine.camera_online_rate == pytest.approx(
+        (a.camera_online_rate * cams[0] + b.camera_online_rate * cams[1]) / sum(cams), abs=1e-9)
+    assert _reviews(mine.review) == _reviews(a.review, b.review)
+
+
+def _every_figure(engine, scope: st.StatsScope, actor: Actor) -> list:
+    return [
+        lambda: st.alerts_per_day(engine, scope, actor=actor),
+        lambda: st.alerts_by_category(engine, scope, actor=actor),
+        lambda: st.alerts_by_street(engine, scope, actor=actor, direct=True),
+        lambda: st.alerts_by_venue_type(engine, scope, actor=actor),
+        lambda: st.venue_ranking(engine, scope, actor=actor),
+        lambda: st.review_outcomes(engine, scope, actor=actor, direct=True),
+        lambda: st.case_funnel(engine, scope, today=TODAY, actor=actor),
+        lambda: st.camera_online_rate(engine, scope, now=NOW, actor=actor),
+        lambda: st.cameras_offline_longest(engine, scope, now=NOW, actor=actor),
+    ]
+
+
+def test_another_street_and_a_role_without_reports_are_refused(generated):
+    year = st.StatsScope.last_days(365, TODAY)
+    refusals = 0
+    for scope, actor in ((replace(year, street=STREET_C), LIMITED),  # not one of theirs
+                         (replace(year, street="没有这个街镇"), LIMITED),
+                         (replace(year, street=st.UNASSIGNED), LIMITED),
+                         (year, DUTY)):  # 值班员: no 查看统计
+        for figure in _every_figure(generated, scope, actor):
+            with pytest.raises(PermissionDenied):
+                figure()
+            refusals += 1
+    with pytest.raises(PermissionDenied, match="查看统计"):
+        st.monthly_summary(generated, date(2026, 10, 1), actor=DUTY)
+    # each refusal is in the audit trail, once
+    with generated.connect() as conn:
+        logged = conn.execute(text("SELECT COUNT(*) FROM auditentry WHERE action = 'permission_denied'")).scalar()
+    assert logged == refusals + 1
+    # an unlimited user asking for that street is answered
+    assert st.alerts_by_category(generated, replace(year, street=STREET_C), actor=HEAD) != []

@@ -20,10 +20,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
 
+from desktop.core.access import PermissionDenied
 from desktop.core.case_settings import set_station_name
 from desktop.core.db import make_engine, migrate
 from desktop.core.models import Alert, CameraStatusEvent, Case, CaseEvent
-from desktop.core.registry import CameraInput, VenueInput, save_camera, save_venue
+from desktop.core.registry import CameraInput, VenueInput, list_streets, save_camera, save_venue
 from desktop.reports.monthly import (
     PROGRESS_HEADER,
     SEED_VENUE_COLUMNS,
@@ -32,7 +33,7 @@ from desktop.reports.monthly import (
     parse_month,
     venue_rows,
 )
-from tests.actors import ADMIN, cli_accounts
+from tests.actors import ADMIN, DUTY, cli_accounts, person
 from tests.conftest import ROOT
 
 MONTH = date(2026, 10, 1)
@@ -164,6 +165,25 @@ def test_report_figures_match_hand_counts(report):
     rows = report.progress_rows()
     assert [r[1] for r in rows] == [*STREETS, "合计"]
     assert rows[-1][2] == sum(VENUES.values()) == 5
+
+
+def test_a_head_of_one_street_gets_that_streets_report(sqlite_engine):
+    """Issue 7: every part of the report (summary, charts, progress, venues) covers only the
+    actor's streets; a 值班员 gets none."""
+    qibao = next(s.id for s in list_streets(sqlite_engine, actor=ADMIN) if s.name == "七宝镇")
+    report = build_monthly_report(sqlite_engine, MONTH, actor=person("七宝科长", streets=[qibao]))
+    s = report.summary
+    assert (s.alerts_total, s.alerts_by_category, s.alerts_by_street) == (2, [("鼠患", 2)], [("七宝镇", 2)])
+    assert (s.cases_opened, s.cases_closed, s.overdue_cases) == (1, 0, 1)
+    assert s.rectification_rate == 0.0  # its one case under rectification is not closed
+    assert s.camera_online_rate == pytest.approx(1.0)  # the offline camera is 莘庄镇's
+    assert {r.category: (r.confirmed, r.false_alarm, r.pending) for r in s.review} == {"鼠患": (1, 0, 1)}
+    assert report.alerts_per_day == ((date(2026, 10, 5), "鼠患", 2),)
+    assert len(report.online_per_day) == 31 and {r for _d, r in report.online_per_day} == {1.0}
+    assert [r[1] for r in report.progress_rows()] == ["七宝镇", "合计"]
+    assert [v.name for v in report.venues] == ["七宝老街面馆"]
+    with pytest.raises(PermissionDenied):
+        build_monthly_report(sqlite_engine, MONTH, actor=DUTY)
 
 
 def _header_row(ws, first: str) -> int:
