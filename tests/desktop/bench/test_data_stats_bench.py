@@ -44,6 +44,7 @@ def test_stats_section_alone_on_sqlite_and_postgres(tmp_path, postgres_base_url,
             assert all(v >= 0 for v in figures[f"{scope}_ms"].values())
             assert isinstance(figures[f"{scope}_ok"], bool)
         assert figures["monthly_report_queries_s"] >= 0 and figures["monthly_report_ok"] is True
+        assert figures["monthly_report_export_s"] > 0  # the xlsx and the PDF were really written
     assert isinstance(r["stats_ok"], bool)
     assert list(tmp_path.iterdir()) == []
     json.dumps(r, ensure_ascii=False)
