@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import getpass
 import glob
-import hashlib
 import json
 import logging
 import os
@@ -41,6 +40,7 @@ from desktop.core import audit
 from desktop.core.access import Action, Actor, require
 from desktop.core.audit import AuditAction
 from desktop.core.db import current_revision, make_engine, normalise_url
+from desktop.core.evidence_store import sha256_file
 from desktop.core.redact import redact_text, redact_url
 from desktop.core.secret_box import KEY_FILE_NAME, current_key, forget_cached_keys, write_key_file
 
@@ -51,7 +51,6 @@ FORMAT = 1
 SQLITE_FILE = "console.db"
 PG_DUMP_FILE = "database.pgdump"
 EVIDENCE_DIR = "evidence"
-_CHUNK = 1 << 20
 
 Progress = Callable[[str], None]
 
@@ -70,14 +69,6 @@ class BackupResult:
     files: int
     bytes: int
     manifest: dict = field(repr=False, default_factory=dict)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _app_version() -> str:
@@ -186,12 +177,12 @@ def _copy_tree_hashed(src_root: Path, dst_root: Path, prefix: str, entries: list
         target = dst_root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-        entries.append({"path": f"{prefix}/{rel}", "sha256": _sha256(target), "size": target.stat().st_size})
+        entries.append({"path": f"{prefix}/{rel}", "sha256": sha256_file(target), "size": target.stat().st_size})
 
 
 def _file_entry(root: Path, rel: str) -> dict:
     p = root / rel
-    return {"path": rel, "sha256": _sha256(p), "size": p.stat().st_size}
+    return {"path": rel, "sha256": sha256_file(p), "size": p.stat().st_size}
 
 
 def _fsync_tree(root: Path) -> None:
@@ -313,7 +304,7 @@ def verify_backup(src: Path) -> dict:
             problems.append(f"{rel}（路径非法）")
         elif not p.is_file():
             problems.append(f"{rel}（文件缺失）")
-        elif p.stat().st_size != e["size"] or _sha256(p) != e["sha256"]:
+        elif p.stat().st_size != e["size"] or sha256_file(p) != e["sha256"]:
             problems.append(f"{rel}（内容被改动）")
     for p in sorted(src.rglob("*")):
         rel = p.relative_to(src).as_posix()
@@ -377,7 +368,7 @@ def restore(src: Path, data_dir: Path, database_url: str | None = None, *, os_us
                 shutil.copyfile(src / rel, tmp / rel)
             else:
                 continue
-            if _sha256(tmp / rel) != e["sha256"]:
+            if sha256_file(tmp / rel) != e["sha256"]:
                 raise BackupError(f"{rel} 复制后校验不符 / copy of {rel} differs")
             files += 1
         say("数据库")
