@@ -81,15 +81,19 @@ class FontMissingError(RuntimeError):
 
 
 def ensure_gui_app() -> QGuiApplication:
-    """The running Qt application, or a QGuiApplication (offscreen when there is no display)
-    for command-line printing. Fonts and text layout need one."""
+    """The running Qt application, or a new one (offscreen when there is no display) for
+    command-line printing: fonts and text layout need one. A QApplication, not a bare
+    QGuiApplication: any widget created later in the same process (a dialog, the console, a
+    test) would abort it."""
     global _app
     app = QGuiApplication.instance()
     if app is not None:
         return app  # type: ignore[return-value]
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _app = QGuiApplication([sys.argv[0] if sys.argv else "mingchu-print"])
+    from PySide6.QtWidgets import QApplication
+
+    _app = QApplication([sys.argv[0] if sys.argv else "mingchu-print"])
     return _app
 
 
