@@ -111,14 +111,10 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'console.db'}"
         return
-    from tests.postgres import create_database, drop_database
+    from tests.postgres import scratch_database
 
-    base = request.getfixturevalue("postgres_base_url")
-    name, url = create_database(base)
-    try:
+    with scratch_database(request.getfixturevalue("postgres_base_url")) as url:
         yield url
-    finally:
-        drop_database(base, name)
 
 
 @pytest.fixture

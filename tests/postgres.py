@@ -14,6 +14,8 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -97,3 +99,13 @@ def create_database(base_url: str) -> tuple[str, str]:
 def drop_database(base_url: str, name: str) -> None:
     with psycopg.connect(_admin_dsn(base_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def scratch_database(base_url: str) -> Iterator[str]:
+    """A fresh, empty database for the `with` block (its SQLAlchemy URL), dropped after."""
+    name, url = create_database(base_url)
+    try:
+        yield url
+    finally:
+        drop_database(base_url, name)

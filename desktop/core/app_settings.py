@@ -48,26 +48,37 @@ def analysis_device(path: Path | None = None) -> str:
     return device
 
 
-def set_analysis_device(device: str, path: Path | None = None, *, actor: Actor, engine: Engine | None = None) -> None:
-    """Store the device (ValueError for a name OpenVINO would not know); other settings are kept.
-    MANAGE_SETTINGS; the change (or a refusal) goes to the audit trail when `engine` is given
-    (the file lives outside the database, so the entry has a transaction of its own)."""
+def _require_settings(actor: Actor, engine: Engine | None, what: str) -> None:
+    """MANAGE_SETTINGS; a refusal goes to the audit trail when `engine` is given."""
     try:
         require(actor, Action.MANAGE_SETTINGS)
     except PermissionDenied as exc:
         if engine is not None:
-            record_refusal(engine, actor, exc, "set_analysis_device")
+            record_refusal(engine, actor, exc, what)
         raise
-    if not valid_device(device):
-        raise ValueError(f"unknown OpenVINO device {device!r}")
+
+
+def _store(section: str, key: str, value, path: Path | None, actor: Actor, engine: Engine | None) -> None:
+    """Write one setting, keeping the others; the change goes to the audit trail when `engine`
+    is given (the file lives outside the database, so the entry has a transaction of its own).
+    The caller has checked the permission (_require_settings) and the value."""
     path = path or settings_path()
     data = load_json(path)
-    section = data.get("analysis")
-    before = section.get("device") if isinstance(section, dict) else None
-    data["analysis"] = {**(section if isinstance(section, dict) else {}), "device": device}
+    old = data.get(section)
+    old = old if isinstance(old, dict) else {}
+    data[section] = {**old, key: value}
     save_json(path, data)
     if engine is not None:
-        record_now(engine, actor, AuditAction.SETTINGS_CHANGE, "analysis.device", {"from": before, "to": device})
+        record_now(engine, actor, AuditAction.SETTINGS_CHANGE, f"{section}.{key}", {"from": old.get(key), "to": value})
+
+
+def set_analysis_device(device: str, path: Path | None = None, *, actor: Actor, engine: Engine | None = None) -> None:
+    """Store the device (ValueError for a name OpenVINO would not know). MANAGE_SETTINGS,
+    audited when `engine` is given."""
+    _require_settings(actor, engine, "set_analysis_device")
+    if not valid_device(device):
+        raise ValueError(f"unknown OpenVINO device {device!r}")
+    _store("analysis", "device", device, path, actor, engine)
 
 
 DEFAULT_IDLE_LOCK_MINUTES = 10
@@ -88,22 +99,9 @@ def idle_lock_minutes(path: Path | None = None) -> float:
 
 def set_idle_lock_minutes(minutes: float, path: Path | None = None, *, actor: Actor,
                           engine: Engine | None = None) -> None:
-    """MANAGE_SETTINGS; audited (and a refusal too) when `engine` is given, as the device.
-    ValueError for a negative or non-numeric value."""
-    try:
-        require(actor, Action.MANAGE_SETTINGS)
-    except PermissionDenied as exc:
-        if engine is not None:
-            record_refusal(engine, actor, exc, "set_idle_lock_minutes")
-        raise
+    """ValueError for a negative or non-numeric value. MANAGE_SETTINGS, audited when `engine`
+    is given."""
+    _require_settings(actor, engine, "set_idle_lock_minutes")
     if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes < 0:
         raise ValueError(f"锁屏时间应为不小于 0 的分钟数 / idle lock minutes must be >= 0, not {minutes!r}")
-    path = path or settings_path()
-    data = load_json(path)
-    section = data.get("security")
-    before = section.get("idle_lock_minutes") if isinstance(section, dict) else None
-    data["security"] = {**(section if isinstance(section, dict) else {}), "idle_lock_minutes": minutes}
-    save_json(path, data)
-    if engine is not None:
-        record_now(engine, actor, AuditAction.SETTINGS_CHANGE, "security.idle_lock_minutes",
-                   {"from": before, "to": minutes})
+    _store("security", "idle_lock_minutes", minutes, path, actor, engine)

@@ -1,5 +1,6 @@
 """The built program and the Debian package, for real: `make package-check` builds dist/ and the
-.deb first and runs these (MINGCHU_PACKAGE_CHECK=1); a plain `make test` skips them.
+.deb first and runs these (MINGCHU_PACKAGE_CHECK=1); `make test` deselects them (-m "not package"),
+and run directly without that variable they skip.
 
 - dist/mingchu-console has the layout of installer/layout.py, carries the default models and no
   libvlc of its own on Linux, passes --self-test headless (no DISPLAY) and fails it when the models

@@ -48,6 +48,7 @@ from desktop.ui.cases.dialogs import OTHER, CaseDialog, CasePreset, DeleteDialog
 from desktop.ui.cases.model import COL_VENUE, CaseTableModel, card_color, state_color
 from desktop.ui.clip_player_dialog import ClipPlayerDialog
 from desktop.ui.picture_dialog import PictureDialog, load_full_picture
+from desktop.ui.street_picker import fill_street_picker
 from detectors.rules.violation import TIERS
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ class CasesPage(QWidget):
         self.text.setClearButtonEnabled(True)
         self.text.setMinimumWidth(180)
         self.street = QComboBox(self)
-        self.street.addItem(self.tr("全部街镇"), None)
+        fill_street_picker(self.street, ())
         self.category = QComboBox(self)
         self.category.addItem(self.tr("全部类型"), None)
         for cat in [*TIERS, OTHER]:
@@ -267,14 +268,7 @@ class CasesPage(QWidget):
 
     # -- filters and loading --------------------------------------------------------------------
     def set_streets(self, streets: list[str]) -> None:
-        current = self.street.currentData()
-        self.street.blockSignals(True)
-        self.street.clear()
-        self.street.addItem(self.tr("全部街镇"), None)
-        for s in streets:
-            self.street.addItem(s, s)
-        self.street.setCurrentIndex(max(0, self.street.findData(current)))
-        self.street.blockSignals(False)
+        fill_street_picker(self.street, streets)
 
     def set_state_filter(self, state: str | None) -> None:
         self.state_buttons[state].setChecked(True)

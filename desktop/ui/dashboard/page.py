@@ -37,6 +37,7 @@ from desktop.ui.dashboard.charts import (
     TableBox,
     series_color,
 )
+from desktop.ui.street_picker import fill_street_picker
 from detectors.rules.violation import TIERS
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class DashboardPage(QWidget):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
         self.street = QComboBox(self)
-        self.street.addItem(self.tr("全部街镇"), None)
+        fill_street_picker(self.street, ())
         self.venue_type = QComboBox(self)
         self.venue_type.addItem(self.tr("全部类型"), None)
         for t in VENUE_TYPES:
@@ -236,14 +237,7 @@ class DashboardPage(QWidget):
         self.service.load(self.scope)
 
     def set_streets(self, streets) -> None:
-        current = self.street.currentData()
-        self.street.blockSignals(True)
-        self.street.clear()
-        self.street.addItem(self.tr("全部街镇"), None)
-        for s in streets:
-            self.street.addItem(s, s)
-        self.street.setCurrentIndex(max(0, self.street.findData(current)))
-        self.street.blockSignals(False)
+        fill_street_picker(self.street, streets)
 
     def _failed(self, text: str) -> None:
         self.state_label.setText(self.tr("加载失败"))

@@ -92,14 +92,10 @@ def target_url(db_url, request):
     if db_url.startswith("sqlite"):
         yield None
         return
-    from tests.postgres import create_database, drop_database
+    from tests.postgres import scratch_database
 
-    base = request.getfixturevalue("postgres_base_url")
-    name, url = create_database(base)
-    try:
+    with scratch_database(request.getfixturevalue("postgres_base_url")) as url:
         yield url
-    finally:
-        drop_database(base, name)
 
 
 def test_backup_then_restore_into_an_empty_directory_gives_identical_data(engine, data_dir, tmp_path, target_url,
