@@ -10,15 +10,12 @@ read-only) and the 单位档案 page as a 检查员 sees it (registry_inspector.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from desktop.core.access import Actor, Role
-from desktop.services.user_session import UserSession
+from tests.desktop.ui.screenshot_support import demo_console, spin
 
 ADMIN = Actor("admin", Role.ADMIN, display_name="管理员甲")
 INSPECTOR = Actor("zhang", Role.INSPECTOR, display_name="张检查员")
@@ -28,16 +25,6 @@ HEAD = Actor("lihua", Role.HEAD, display_name="李科长")
 DUTY = Actor("wangwu", Role.DUTY, display_name="王值班")
 
 
-def _spin(cond, timeout: float = 15.0) -> bool:
-    from PySide6.QtWidgets import QApplication
-
-    app, end = QApplication.instance(), time.monotonic() + timeout
-    while time.monotonic() < end:
-        app.processEvents()
-        if cond():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def _frame(seed: int, label: str) -> bytes:
@@ -125,109 +112,88 @@ def _demo_cases(console) -> tuple[int, list[int]]:
 
 
 def main(out: Path) -> None:
-    tmp = Path(tempfile.mkdtemp())
-    os.environ["MINGCHU_DATA_DIR"] = str(tmp / "data")
-    os.environ["MINGCHU_ANALYSIS"] = "off"
     from PySide6.QtCore import Qt
 
-    from desktop.core.db import database_url, init_schema, make_engine
-    from desktop.demo.seed import seed_demo
-    from desktop.demo.server import DemoServer
-    from desktop.ui.app import Console, GuiOptions, make_application
-
     out.mkdir(parents=True, exist_ok=True)
-    with DemoServer(streams=4, port=0, overlay=False) as server:
-        (tmp / "data").mkdir(parents=True)
-        engine = make_engine(database_url(tmp / "data"))
-        init_schema(engine)
-        seed_demo(engine, server.host, server.port, cameras=4)
-        engine.dispose()
-        make_application()
-        console = Console(GuiOptions(size=(1600, 1000)), UserSession(HEAD))
-        console.start()
-        try:
-            w = console.window
-            _spin(lambda: len(w.wall_page.cameras) == 4)
-            main_id, _ = _demo_cases(console)
-            page = w.cases_page
-            w.show_page(page)
-            page.reload()
-            _spin(lambda: page.model.rowCount() == 4)
-            page.open_case(main_id)
-            _spin(lambda: page.detail.record is not None and page.detail.broken_seals()
-                  and all(t.picture.pixmap() is not None and not t.picture.pixmap().isNull()
-                          for t in page.detail.tiles if t.is_picture and not t.seal_broken))
-            _spin(lambda: False, 0.5)
-            w.grab().save(str(out / "cases.png"))
-            # 立案 from the two 未戴厨师帽 alerts.
-            alerts = w.alerts_page
-            w.show_page(alerts)
-            alerts.reload()
-            _spin(lambda: alerts.model.rowCount() >= 2)
-            alerts.table.selectRow(0)
-            _spin(lambda: alerts.detail.record is not None)
-            from PySide6.QtCore import QItemSelectionModel
+    with demo_console(HEAD, cameras=4, size=(1600, 1000)) as console:
+        w = console.window
+        main_id, _ = _demo_cases(console)
+        page = w.cases_page
+        w.show_page(page)
+        page.reload()
+        spin(lambda: page.model.rowCount() == 4)
+        page.open_case(main_id)
+        spin(lambda: page.detail.record is not None and page.detail.broken_seals()
+              and all(t.picture.pixmap() is not None and not t.picture.pixmap().isNull()
+                      for t in page.detail.tiles if t.is_picture and not t.seal_broken))
+        spin(lambda: False, 0.5)
+        w.grab().save(str(out / "cases.png"))
+        # 立案 from the two 未戴厨师帽 alerts.
+        alerts = w.alerts_page
+        w.show_page(alerts)
+        alerts.reload()
+        spin(lambda: alerts.model.rowCount() >= 2)
+        alerts.table.selectRow(0)
+        spin(lambda: alerts.detail.record is not None)
+        from PySide6.QtCore import QItemSelectionModel
 
-            alerts.table.selectionModel().select(alerts.model.index(1, 0), QItemSelectionModel.Select
-                                                 | QItemSelectionModel.Rows)
-            _spin(lambda: False, 0.3)
-            alerts.file_case()
-            dlg = page.dialog
-            _spin(lambda: not dlg.loading)
-            dlg.handler.setText("王建华")
-            dlg.has_deadline.setChecked(True)
-            if dlg.bases.count():
-                dlg.bases.item(0).setCheckState(Qt.Checked)
-            _spin(lambda: False, 0.3)
-            dlg.grab().save(str(out / "case_dialog.png"))
-            dlg.reject()
-            # The alert's case link.
-            alerts.table.selectRow(alerts.model.rowCount() - 1)
-            _spin(lambda: "已立案" in alerts.detail.cases_label.text(), 5)
-            _spin(lambda: False, 0.3)
-            w.grab().save(str(out / "alert_cases.png"))
-            # A transition dialog with the core's refusal.
-            w.show_page(page)
-            page.open_case(main_id)
-            _spin(lambda: page.detail.record is not None and page.detail.record.id == main_id)
-            tdlg = page.request_transition("撤销")
-            tdlg.ok_button.click()
-            _spin(lambda: tdlg.error.isVisibleTo(tdlg), 5)
-            tdlg.grab().save(str(out / "transition_dialog.png"))
-            tdlg.reject()
-            # The venue's cases.
-            reg = w.registry_page
-            w.show_page(reg)
-            _spin(lambda: reg.snapshot.venue(page.detail.record.venue_id) is not None)
-            reg.show_venue(page.detail.record.venue_id)
-            _spin(lambda: reg.view.case_table.rowCount() > 0, 5)
-            _spin(lambda: False, 0.3)
-            w.grab().save(str(out / "venue_cases.png"))
-            # The same case as a 值班员 sees it: read-only, no 立案 / 导入.
-            console.session.set_actor(DUTY)
-            w.show_page(page)
-            _spin(lambda: page.model.rowCount() == 4)
-            page.open_case(main_id)
-            _spin(lambda: page.detail.record is not None and all(
-                t.picture.pixmap() is not None and not t.picture.pixmap().isNull()
-                for t in page.detail.tiles if t.is_picture and not t.seal_broken))
-            _spin(lambda: False, 0.5)
-            w.grab().save(str(out / "cases_duty.png"))
-            # 单位档案 as a 检查员: the venue and its cameras and cases, nothing to change.
-            venue_id = page.detail.record.venue_id
-            console.session.set_actor(INSPECTOR)
-            w.show_page(reg)
-            _spin(lambda: reg.snapshot.venue(venue_id) is not None)
-            reg.show_venue(venue_id)
-            _spin(lambda: reg.view.case_table.rowCount() > 0, 5)
-            _spin(lambda: False, 0.3)
-            w.grab().save(str(out / "registry_inspector.png"))
-            print("\n".join(str(out / n) for n in ("cases.png", "case_dialog.png", "alert_cases.png",
-                                                     "transition_dialog.png", "venue_cases.png", "cases_duty.png",
-                                                     "registry_inspector.png")))
-        finally:
-            w.close()
-            console.shutdown()
+        alerts.table.selectionModel().select(alerts.model.index(1, 0), QItemSelectionModel.Select
+                                             | QItemSelectionModel.Rows)
+        spin(lambda: False, 0.3)
+        alerts.file_case()
+        dlg = page.dialog
+        spin(lambda: not dlg.loading)
+        dlg.handler.setText("王建华")
+        dlg.has_deadline.setChecked(True)
+        if dlg.bases.count():
+            dlg.bases.item(0).setCheckState(Qt.Checked)
+        spin(lambda: False, 0.3)
+        dlg.grab().save(str(out / "case_dialog.png"))
+        dlg.reject()
+        # The alert's case link.
+        alerts.table.selectRow(alerts.model.rowCount() - 1)
+        spin(lambda: "已立案" in alerts.detail.cases_label.text(), 5)
+        spin(lambda: False, 0.3)
+        w.grab().save(str(out / "alert_cases.png"))
+        # A transition dialog with the core's refusal.
+        w.show_page(page)
+        page.open_case(main_id)
+        spin(lambda: page.detail.record is not None and page.detail.record.id == main_id)
+        tdlg = page.request_transition("撤销")
+        tdlg.ok_button.click()
+        spin(lambda: tdlg.error.isVisibleTo(tdlg), 5)
+        tdlg.grab().save(str(out / "transition_dialog.png"))
+        tdlg.reject()
+        # The venue's cases.
+        reg = w.registry_page
+        w.show_page(reg)
+        spin(lambda: reg.snapshot.venue(page.detail.record.venue_id) is not None)
+        reg.show_venue(page.detail.record.venue_id)
+        spin(lambda: reg.view.case_table.rowCount() > 0, 5)
+        spin(lambda: False, 0.3)
+        w.grab().save(str(out / "venue_cases.png"))
+        # The same case as a 值班员 sees it: read-only, no 立案 / 导入.
+        console.session.set_actor(DUTY)
+        w.show_page(page)
+        spin(lambda: page.model.rowCount() == 4)
+        page.open_case(main_id)
+        spin(lambda: page.detail.record is not None and all(
+            t.picture.pixmap() is not None and not t.picture.pixmap().isNull()
+            for t in page.detail.tiles if t.is_picture and not t.seal_broken))
+        spin(lambda: False, 0.5)
+        w.grab().save(str(out / "cases_duty.png"))
+        # 单位档案 as a 检查员: the venue and its cameras and cases, nothing to change.
+        venue_id = page.detail.record.venue_id
+        console.session.set_actor(INSPECTOR)
+        w.show_page(reg)
+        spin(lambda: reg.snapshot.venue(venue_id) is not None)
+        reg.show_venue(venue_id)
+        spin(lambda: reg.view.case_table.rowCount() > 0, 5)
+        spin(lambda: False, 0.3)
+        w.grab().save(str(out / "registry_inspector.png"))
+        print("\n".join(str(out / n) for n in ("cases.png", "case_dialog.png", "alert_cases.png",
+                                                 "transition_dialog.png", "venue_cases.png", "cases_duty.png",
+                                                 "registry_inspector.png")))
 
 
 if __name__ == "__main__":

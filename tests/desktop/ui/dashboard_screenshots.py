@@ -9,30 +9,15 @@ OUT_DIR (default /tmp)."""
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from desktop.core.access import Actor, Role
-from desktop.services.user_session import UserSession
+from tests.desktop.ui.screenshot_support import demo_console, spin
 
 INSPECTOR = Actor("zhang", Role.INSPECTOR, display_name="张检查员")
 HEAD = Actor("lihua", Role.HEAD, display_name="李科长")
-
-
-def _spin(cond, timeout: float = 15.0) -> bool:
-    from PySide6.QtWidgets import QApplication
-
-    app, end = QApplication.instance(), time.monotonic() + timeout
-    while time.monotonic() < end:
-        app.processEvents()
-        if cond():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def _seed(engine, store) -> None:
@@ -88,49 +73,28 @@ def _seed(engine, store) -> None:
 
 
 def main(out: Path) -> None:
-    tmp = Path(tempfile.mkdtemp())
-    os.environ["MINGCHU_DATA_DIR"] = str(tmp / "data")
-    os.environ["MINGCHU_ANALYSIS"] = "off"
-    from desktop.core.db import database_url, init_schema, make_engine
-    from desktop.demo.seed import seed_demo
-    from desktop.demo.server import DemoServer
-    from desktop.ui.app import Console, GuiOptions, make_application
-
     out.mkdir(parents=True, exist_ok=True)
-    with DemoServer(streams=4, port=0, overlay=False) as server:
-        (tmp / "data").mkdir(parents=True)
-        engine = make_engine(database_url(tmp / "data"))
-        init_schema(engine)
-        seed_demo(engine, server.host, server.port, cameras=20)
-        engine.dispose()
-        make_application()
-        console = Console(GuiOptions(size=(1600, 1000)), UserSession(HEAD))
-        console.start()
-        try:
-            w = console.window
-            _spin(lambda: len(w.wall_page.cameras) == 20)
-            _seed(console.engine, console.evidence)
-            page = w.dashboard_page
-            page.preset.setCurrentIndex(1)  # 近30天
-            w.show_page(page)
-            _spin(lambda: page.loads >= 1 and page.bundle.scope.since == page.current_scope().since)
-            _spin(lambda: False, 0.8)
-            w.grab().save(str(out / "dashboard.png"))
-            from PySide6.QtWidgets import QScrollArea
+    with demo_console(HEAD, cameras=20, size=(1600, 1000)) as console:
+        w = console.window
+        _seed(console.engine, console.evidence)
+        page = w.dashboard_page
+        page.preset.setCurrentIndex(1)  # 近30天
+        w.show_page(page)
+        spin(lambda: page.loads >= 1 and page.bundle.scope.since == page.current_scope().since)
+        spin(lambda: False, 0.8)
+        w.grab().save(str(out / "dashboard.png"))
+        from PySide6.QtWidgets import QScrollArea
 
-            scroll = page.findChild(QScrollArea, "dashboardScroll")
-            scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
-            _spin(lambda: False, 0.5)
-            w.grab().save(str(out / "dashboard_lower.png"))
-            hit = page.by_category.hits[0]
-            page.by_category.clicked.emit(hit.payload)
-            _spin(lambda: w.pages.currentWidget() is w.alerts_page and w.alerts_page.model.rowCount() > 0)
-            _spin(lambda: False, 0.5)
-            w.grab().save(str(out / "dashboard_click.png"))
-            print(f"wrote {out}/dashboard.png, dashboard_lower.png, dashboard_click.png", flush=True)
-        finally:
-            w.close()
-            console.shutdown()
+        scroll = page.findChild(QScrollArea, "dashboardScroll")
+        scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        spin(lambda: False, 0.5)
+        w.grab().save(str(out / "dashboard_lower.png"))
+        hit = page.by_category.hits[0]
+        page.by_category.clicked.emit(hit.payload)
+        spin(lambda: w.pages.currentWidget() is w.alerts_page and w.alerts_page.model.rowCount() > 0)
+        spin(lambda: False, 0.5)
+        w.grab().save(str(out / "dashboard_click.png"))
+        print(f"wrote {out}/dashboard.png, dashboard_lower.png, dashboard_click.png", flush=True)
 
 
 if __name__ == "__main__":
