@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from desktop.core import audit
-from desktop.core.access import Action, Actor, Role, require, role_from_label
+from desktop.core.access import Action, Actor, Role, console_name, require, role_from_label
 from desktop.core.audit import AuditAction
 from desktop.core.models import Street, User, UserStreet
 
@@ -96,11 +96,8 @@ def _streets_of(s: Session, user_id: int) -> frozenset[int] | None:
 
 
 def _actor(s: Session, user: User, console: str | None = None) -> Actor:
-    actor = Actor(username=user.username, role=role_from_label(user.role), user_id=user.id,
-                  display_name=user.display_name, streets=_streets_of(s, user.id))
-    if console:
-        actor = Actor(actor.username, actor.role, actor.user_id, actor.display_name, actor.streets, console)
-    return actor
+    return Actor(username=user.username, role=role_from_label(user.role), user_id=user.id,
+                 display_name=user.display_name, streets=_streets_of(s, user.id), console=console or console_name())
 
 
 def has_users(engine: Engine) -> bool:
@@ -139,8 +136,7 @@ def authenticate(engine: Engine, username: str, password: str, *, console: str |
     username = (username or "").strip()
     with Session(engine) as s:
         user = s.exec(select(User).where(User.username == username)).first()
-        who = Actor(username=username or "?", role=None, console=console) if console else \
-            Actor(username=username or "?", role=None)
+        who = Actor(username=username or "?", role=None, console=console or console_name())
         if user is None or not user.password_hash or not user.active:
             _verify(_DUMMY_HASH, password)
             audit.record(s, who, AuditAction.LOGIN_FAILED, f"user:{username}",
@@ -206,8 +202,7 @@ def refresh_actor(engine: Engine, actor: Actor) -> Actor:
         user = s.get(User, actor.user_id)
         if user is None or not user.active:
             raise AccountError(f"账号「{actor.username}」已停用 / account disabled")
-        fresh = _actor(s, user)
-        return Actor(fresh.username, fresh.role, fresh.user_id, fresh.display_name, fresh.streets, actor.console)
+        return _actor(s, user, actor.console)
 
 
 def _record(s: Session, user: User) -> UserRecord:
